@@ -1,0 +1,58 @@
+"""`make demo` runs background work with no broker: a real worker reads the folder queue."""
+
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _run(args: list[str], env: dict, timeout: int = 120) -> subprocess.CompletedProcess:
+    return subprocess.run(  # noqa: S603 - our own interpreter and manage.py
+        [sys.executable, *args], cwd=ROOT, env=env, capture_output=True, text=True, timeout=timeout
+    )
+
+
+def test_a_task_enqueued_by_the_web_side_is_done_by_the_demo_worker(tmp_path):
+    env = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "REDIS_URL", "CELERY_BROKER_URL"}}
+    env.update({"DEBUG": "true", "HELPDESK_VAR_DIR": str(tmp_path), "HELPDESK_AUTO_CLOSE_DAYS": "1"})
+    assert _run(["manage.py", "migrate", "--noinput", "-v0"], env).returncode == 0
+
+    # A ticket solved three days ago: the close task must close it.
+    make_ticket = (
+        "from datetime import timedelta; from django.utils import timezone; from tickets import services; "
+        "c = services.customer_create(name='A'); "
+        "t = services.ticket_create(customer=c, subject='s', channel='email', body_text='b'); "
+        "services.ticket_change_status(ticket=t, status='solved', at=timezone.now() - timedelta(days=3)); print(t.pk)"
+    )
+    created = _run(["manage.py", "shell", "-c", make_ticket], env)
+    assert created.returncode == 0, created.stderr
+    ticket_id = created.stdout.strip().splitlines()[-1]
+
+    worker = subprocess.Popen(
+        [sys.executable, "-m", "celery", "-A", "helpdesk", "worker", "--concurrency", "1", "--loglevel", "INFO"],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    try:
+        enqueue = _run(
+            ["manage.py", "shell", "-c", "from tickets.tasks import close_solved_tickets as t; t.delay()"], env
+        )
+        assert enqueue.returncode == 0, enqueue.stderr
+        status = ""
+        deadline = time.monotonic() + 60
+        read_status = f"from tickets.models import Ticket; print(Ticket.objects.get(pk={ticket_id}).status)"
+        while time.monotonic() < deadline:
+            status = _run(["manage.py", "shell", "-c", read_status], env).stdout.strip().splitlines()[-1]
+            if status == "closed":
+                break
+            time.sleep(1)
+        assert status == "closed"
+    finally:
+        worker.terminate()
+        worker.wait(timeout=30)

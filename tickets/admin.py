@@ -1,0 +1,175 @@
+"""Admin pages. Changes to ticket state go through tickets.services, never a plain save()."""
+
+from django.contrib import admin, messages
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
+
+from tickets import services
+from tickets.models import (
+    Attachment,
+    Customer,
+    CustomerIdentity,
+    CustomerMerge,
+    Message,
+    Organization,
+    Tag,
+    Team,
+    Ticket,
+    TicketEvent,
+    TimeEntry,
+)
+
+
+@admin.register(Organization)
+class OrganizationAdmin(admin.ModelAdmin):
+    list_display = ("name", "domain", "created_at")
+    search_fields = ("name", "domain")
+
+
+class IdentityInline(admin.TabularInline):
+    model = CustomerIdentity
+    extra = 0
+    readonly_fields = ("kind", "value", "created_at")
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False  # added through customer_identity_add, which normalizes and checks ownership
+
+
+@admin.register(Customer)
+class CustomerAdmin(admin.ModelAdmin):
+    list_display = ("id", "name", "organization", "locale", "created_at", "churned_at", "merged_into")
+    list_filter = ("locale", "organization")
+    search_fields = ("name", "external_id", "identities__value")
+    raw_id_fields = ("organization", "user", "merged_into")
+    readonly_fields = ("merged_into", "created_at", "updated_at")
+    inlines = [IdentityInline]
+    actions = ["merge_into_first"]
+
+    @admin.action(description=_("Merge selected customers into the oldest one"))
+    def merge_into_first(self, request, queryset):
+        customers = list(queryset.order_by("pk"))
+        if len(customers) < 2:
+            self.message_user(request, _("Select at least two customers."), messages.WARNING)
+            return
+        target = customers[0]
+        for source in customers[1:]:
+            try:
+                services.customer_merge(source=source, target=target, actor=request.user)
+            except ValidationError as error:
+                self.message_user(request, "; ".join(error.messages), messages.ERROR)
+                return
+        self.message_user(
+            request, _("Merged %(n)d customers into %(target)s.") % {"n": len(customers) - 1, "target": target}
+        )
+
+
+@admin.register(CustomerIdentity)
+class CustomerIdentityAdmin(admin.ModelAdmin):
+    list_display = ("value", "kind", "customer", "is_primary")
+    list_filter = ("kind",)
+    search_fields = ("value",)
+    raw_id_fields = ("customer",)
+
+    def save_model(self, request, obj, form, change):
+        if change:
+            super().save_model(request, obj, form, change)
+            return
+        identity = services.customer_identity_add(customer=obj.customer, kind=obj.kind, value=obj.value)
+        obj.pk = identity.pk
+
+
+@admin.register(CustomerMerge)
+class CustomerMergeAdmin(admin.ModelAdmin):
+    list_display = ("source_id", "target", "actor", "moved_tickets", "moved_identities", "created_at")
+    readonly_fields = [f.name for f in CustomerMerge._meta.fields]
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+
+@admin.register(Team)
+class TeamAdmin(admin.ModelAdmin):
+    list_display = ("name", "time_zone", "cost_per_minute")
+    filter_horizontal = ("members",)
+
+
+@admin.register(Tag)
+class TagAdmin(admin.ModelAdmin):
+    search_fields = ("name",)
+
+
+class MessageInline(admin.StackedInline):
+    model = Message
+    extra = 0
+    fields = ("created_at", "channel", "direction", "author_customer", "author_agent", "body_text", "delivery_status")
+    readonly_fields = fields
+    can_delete = False
+    show_change_link = True
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+
+@admin.register(Ticket)
+class TicketAdmin(admin.ModelAdmin):
+    list_display = ("id", "subject", "status", "priority", "channel", "team", "assignee", "customer", "updated_at")
+    list_filter = ("status", "priority", "channel", "team")
+    search_fields = ("=id", "subject")
+    list_select_related = ("team", "assignee", "customer")
+    raw_id_fields = ("customer", "assignee", "merged_into")
+    # State fields are read-only here: they change through the domain layer's rules.
+    readonly_fields = (
+        "status",
+        "priority",
+        "team",
+        "assignee",
+        "tags",
+        "current_channel",
+        "created_at",
+        "updated_at",
+        "first_response_at",
+        "first_solved_at",
+        "solved_at",
+        "closed_at",
+        "reopen_count",
+        "channel_switch_count",
+        "merged_into",
+    )
+    inlines = [MessageInline]
+    date_hierarchy = "created_at"
+    show_full_result_count = False  # counting a million rows on every page is slow
+
+
+@admin.register(Message)
+class MessageAdmin(admin.ModelAdmin):
+    list_display = ("id", "ticket", "channel", "direction", "delivery_status", "created_at")
+    list_filter = ("channel", "direction", "delivery_status")
+    raw_id_fields = ("ticket", "author_customer", "author_agent")
+    readonly_fields = ("ticket", "channel", "direction", "created_at")
+    show_full_result_count = False
+
+
+@admin.register(Attachment)
+class AttachmentAdmin(admin.ModelAdmin):
+    list_display = ("filename", "content_type", "size", "message", "created_at")
+    raw_id_fields = ("message",)
+    readonly_fields = ("sha256", "size")
+
+
+@admin.register(TicketEvent)
+class TicketEventAdmin(admin.ModelAdmin):
+    list_display = ("ticket", "kind", "from_value", "to_value", "actor", "created_at")
+    list_filter = ("kind",)
+    raw_id_fields = ("ticket", "actor")
+    show_full_result_count = False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False  # an audit trail is not edited
+
+
+@admin.register(TimeEntry)
+class TimeEntryAdmin(admin.ModelAdmin):
+    list_display = ("ticket", "agent", "seconds", "source", "created_at")
+    list_filter = ("source",)
+    raw_id_fields = ("ticket", "agent")

@@ -1,0 +1,410 @@
+"""The helpdesk's shared vocabulary: customers, teams, tickets and everything said on them.
+
+Models say what the data is. Every change of ticket state goes through tickets.services.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+
+class Channel(models.TextChoices):
+    EMAIL = "email", _("Email")
+    CHAT = "chat", _("Chat")
+    PHONE = "phone", _("Phone")
+    PORTAL = "portal", _("Portal")
+    SOCIAL = "social", _("Social")
+    API = "api", _("API")
+
+
+class Organization(models.Model):
+    name = models.CharField(_("name"), max_length=200, unique=True)
+    domain = models.CharField(
+        _("email domain"), max_length=253, blank=True, help_text=_("Customers writing from it join the organization.")
+    )
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("organization")
+        verbose_name_plural = _("organizations")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Customer(models.Model):
+    """One person, whichever channels they use. Their addresses and handles are CustomerIdentity rows."""
+
+    name = models.CharField(_("name"), max_length=200, blank=True)
+    organization = models.ForeignKey(
+        Organization, on_delete=models.SET_NULL, null=True, blank=True, related_name="customers"
+    )
+    locale = models.CharField(_("language"), max_length=10, blank=True, help_text=_("For example en, fa or ar."))
+    time_zone = models.CharField(_("time zone"), max_length=64, blank=True)
+    external_id = models.CharField(_("CRM id"), max_length=200, blank=True)
+    attributes = models.JSONField(
+        _("attributes"), default=dict, blank=True, help_text=_("Free data from the CRM: plan, recent orders, ...")
+    )
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="customer_profile",
+        help_text=_("The portal login of this customer, if any."),
+    )
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+    churned_at = models.DateTimeField(_("churned"), null=True, blank=True)
+    merged_into = models.ForeignKey(
+        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="merged_customers"
+    )
+
+    class Meta:
+        verbose_name = _("customer")
+        verbose_name_plural = _("customers")
+        indexes = [
+            models.Index(fields=["created_at"], name="customer_created_idx"),
+            models.Index(fields=["organization", "name"], name="customer_org_name_idx"),
+        ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["external_id"], condition=~Q(external_id=""), name="customer_unique_external_id"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name or f"{_('Customer')} {self.pk}"
+
+
+class CustomerIdentity(models.Model):
+    """An address at which a customer reaches us, stored normalized (see tickets.identities)."""
+
+    class Kind(models.TextChoices):
+        EMAIL = "email", _("Email")
+        PHONE = "phone", _("Phone")
+        CHAT = "chat", _("Chat visitor")
+        PORTAL = "portal", _("Portal login")
+        SOCIAL = "social", _("Social handle")
+
+    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="identities")
+    kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices)
+    value = models.CharField(_("value"), max_length=320, help_text=_("Normalized: lower-case email, E.164 phone."))
+    is_primary = models.BooleanField(_("primary"), default=False)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("customer identity")
+        verbose_name_plural = _("customer identities")
+        constraints = [
+            models.UniqueConstraint(fields=["kind", "value"], name="identity_unique_kind_value"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()}: {self.value}"
+
+
+class CustomerMerge(models.Model):
+    """Audit entry of a customer merged into another: who, when, and what the merged record held."""
+
+    source_id = models.BigIntegerField(_("merged customer id"))
+    source_snapshot = models.JSONField(_("merged customer as it was"))
+    target = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="merges_received")
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True)
+    moved_tickets = models.PositiveIntegerField(default=0)
+    moved_identities = models.PositiveIntegerField(default=0)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("customer merge")
+        verbose_name_plural = _("customer merges")
+
+    def __str__(self) -> str:
+        return f"#{self.source_id} → {self.target_id}"
+
+
+class Team(models.Model):
+    """A queue of work and the agents who take it."""
+
+    name = models.CharField(_("name"), max_length=100, unique=True)
+    members = models.ManyToManyField(settings.AUTH_USER_MODEL, blank=True, related_name="teams")
+    cost_per_minute = models.DecimalField(
+        _("loaded cost per minute"),
+        max_digits=8,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        help_text=_("Empty: each agent's own figure or the site default."),
+    )
+    time_zone = models.CharField(_("time zone"), max_length=64, default="UTC")
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("team")
+        verbose_name_plural = _("teams")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Tag(models.Model):
+    name = models.SlugField(_("name"), max_length=50, unique=True, allow_unicode=True)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("tag")
+        verbose_name_plural = _("tags")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Ticket(models.Model):
+    """One customer request. Its primary key is the number people quote (#1042)."""
+
+    class Status(models.TextChoices):
+        NEW = "new", _("New")
+        OPEN = "open", _("Open")
+        PENDING = "pending", _("Pending")
+        ON_HOLD = "on_hold", _("On hold")
+        SOLVED = "solved", _("Solved")
+        CLOSED = "closed", _("Closed")
+
+    class Priority(models.TextChoices):
+        LOW = "low", _("Low")
+        NORMAL = "normal", _("Normal")
+        HIGH = "high", _("High")
+        URGENT = "urgent", _("Urgent")
+
+    OPEN_STATUSES = (Status.NEW, Status.OPEN, Status.PENDING, Status.ON_HOLD)
+    DONE_STATUSES = (Status.SOLVED, Status.CLOSED)
+
+    subject = models.CharField(_("subject"), max_length=300)
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.NEW)
+    priority = models.CharField(_("priority"), max_length=10, choices=Priority.choices, default=Priority.NORMAL)
+    channel = models.CharField(_("channel of origin"), max_length=10, choices=Channel.choices)
+    current_channel = models.CharField(
+        _("current channel"),
+        max_length=10,
+        choices=Channel.choices,
+        help_text=_("Where the conversation continues now; replies go out here."),
+    )
+    # team, assignee, customer: indexed by the composite queue indexes in Meta, which lead with them
+    team = models.ForeignKey(
+        Team, on_delete=models.SET_NULL, null=True, blank=True, related_name="tickets", db_index=False
+    )
+    assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="assigned_tickets",
+        db_index=False,
+    )
+    customer = models.ForeignKey(Customer, on_delete=models.PROTECT, related_name="tickets", db_index=False)
+    tags = models.ManyToManyField(Tag, blank=True, related_name="tickets")
+    is_proactive = models.BooleanField(
+        _("opened by support"), default=False, help_text=_("Started by our side; left out of first response time.")
+    )
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
+    updated_at = models.DateTimeField(_("updated"), default=timezone.now)
+    first_response_at = models.DateTimeField(_("first response"), null=True, blank=True)
+    first_solved_at = models.DateTimeField(_("first solved"), null=True, blank=True)
+    solved_at = models.DateTimeField(_("solved"), null=True, blank=True)
+    closed_at = models.DateTimeField(_("closed"), null=True, blank=True)
+    reopen_count = models.PositiveIntegerField(_("reopened"), default=0)
+    channel_switch_count = models.PositiveIntegerField(_("channel switches"), default=0)
+    merged_into = models.ForeignKey(
+        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="merged_tickets"
+    )
+
+    class Meta:
+        verbose_name = _("ticket")
+        verbose_name_plural = _("tickets")
+        indexes = [
+            # Queues: by status within a team or for an assignee, newest activity first.
+            models.Index(fields=["status", "-updated_at"], name="ticket_status_updated_idx"),
+            models.Index(fields=["team", "status", "-updated_at"], name="ticket_team_status_idx"),
+            models.Index(fields=["assignee", "status", "-updated_at"], name="ticket_assignee_status_idx"),
+            models.Index(fields=["customer", "-created_at"], name="ticket_customer_idx"),
+            # Reports: created, solved and by channel within a period.
+            models.Index(fields=["created_at"], name="ticket_created_idx"),
+            models.Index(fields=["solved_at"], name="ticket_solved_idx"),
+            models.Index(fields=["channel", "created_at"], name="ticket_channel_created_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"#{self.pk} {self.subject}"
+
+    @property
+    def number(self) -> int:
+        return self.pk
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in self.OPEN_STATUSES
+
+
+class Message(models.Model):
+    """Something said on a ticket, on any channel: by the customer, by an agent, or an internal note."""
+
+    class Direction(models.TextChoices):
+        INBOUND = "inbound", _("From customer")
+        OUTBOUND = "outbound", _("To customer")
+        NOTE = "note", _("Internal note")
+
+    class DeliveryStatus(models.TextChoices):
+        NONE = "", _("Not applicable")
+        QUEUED = "queued", _("Queued")
+        SENT = "sent", _("Sent")
+        FAILED = "failed", _("Failed")
+        BOUNCED = "bounced", _("Bounced")
+
+    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="messages", db_index=False)
+    channel = models.CharField(_("channel"), max_length=10, choices=Channel.choices)
+    direction = models.CharField(_("direction"), max_length=10, choices=Direction.choices)
+    author_customer = models.ForeignKey(
+        Customer, on_delete=models.SET_NULL, null=True, blank=True, related_name="messages"
+    )
+    author_agent = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="messages"
+    )
+    is_automatic = models.BooleanField(
+        _("automatic"),
+        default=False,
+        help_text=_("Sent by a rule, an acknowledgement or a survey: not a reply by a person."),
+    )
+    body_text = models.TextField(_("text"), blank=True)
+    body_html = models.TextField(_("HTML (sanitized)"), blank=True)
+    external_id = models.CharField(
+        _("id at the source"),
+        max_length=500,
+        blank=True,
+        help_text=_("Key for idempotent intake: the same message delivered twice is stored once."),
+    )
+    email_message_id = models.CharField(_("Message-ID"), max_length=500, blank=True, db_index=True)
+    email_in_reply_to = models.CharField(_("In-Reply-To"), max_length=500, blank=True)
+    email_references = models.TextField(_("References"), blank=True)
+    delivery_status = models.CharField(
+        _("delivery"), max_length=10, choices=DeliveryStatus.choices, blank=True, default=DeliveryStatus.NONE
+    )
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        verbose_name = _("message")
+        verbose_name_plural = _("messages")
+        indexes = [
+            models.Index(fields=["ticket", "created_at"], name="message_ticket_created_idx"),
+            models.Index(fields=["created_at"], name="message_created_idx"),
+        ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["channel", "external_id"], condition=~Q(external_id=""), name="message_unique_external_id"
+            ),
+            models.CheckConstraint(
+                condition=Q(direction="inbound") | Q(author_customer__isnull=True),
+                name="message_only_inbound_has_customer_author",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_direction_display()} on #{self.ticket_id}"
+
+    @property
+    def is_public_agent_reply(self) -> bool:
+        return self.direction == self.Direction.OUTBOUND and not self.is_automatic
+
+
+def attachment_path(instance: Attachment, filename: str) -> str:
+    # Content-addressed folders keep any one directory small and names from clashing.
+    return f"attachments/{instance.sha256[:2]}/{instance.sha256}/{filename}"
+
+
+class Attachment(models.Model):
+    message = models.ForeignKey(Message, on_delete=models.CASCADE, related_name="attachments")
+    file = models.FileField(_("file"), upload_to=attachment_path, max_length=500)
+    filename = models.CharField(_("name"), max_length=255)
+    content_type = models.CharField(_("content type"), max_length=255)
+    size = models.PositiveBigIntegerField(_("size in bytes"))
+    sha256 = models.CharField(_("SHA-256"), max_length=64, db_index=True)
+    content_id = models.CharField(_("Content-ID"), max_length=255, blank=True, help_text=_("For inline images."))
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("attachment")
+        verbose_name_plural = _("attachments")
+
+    def __str__(self) -> str:
+        return self.filename
+
+
+class TicketEvent(models.Model):
+    """Audit trail: who changed what on a ticket, and when."""
+
+    class Kind(models.TextChoices):
+        CREATED = "created", _("Created")
+        STATUS = "status", _("Status changed")
+        PRIORITY = "priority", _("Priority changed")
+        ASSIGNEE = "assignee", _("Assignee changed")
+        TEAM = "team", _("Team changed")
+        TAGS = "tags", _("Tags changed")
+        CHANNEL_SWITCH = "channel_switch", _("Channel switched")
+        MERGED_INTO = "merged_into", _("Merged into another ticket")
+        MERGED_FROM = "merged_from", _("Another ticket merged in")
+        CUSTOMER = "customer", _("Customer changed")
+
+    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="events", db_index=False)
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    from_value = models.CharField(_("from"), max_length=200, blank=True)
+    to_value = models.CharField(_("to"), max_length=200, blank=True)
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        verbose_name = _("ticket event")
+        verbose_name_plural = _("ticket events")
+        indexes = [
+            models.Index(fields=["ticket", "created_at"], name="event_ticket_created_idx"),
+            models.Index(fields=["kind", "created_at"], name="event_kind_created_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} on #{self.ticket_id}"
+
+
+class TimeEntry(models.Model):
+    """Agent time spent on a ticket: the basis of handle time and cost per ticket."""
+
+    class Source(models.TextChoices):
+        AUTO = "auto", _("Tracked while open")
+        MANUAL = "manual", _("Entered by hand")
+        CHAT = "chat", _("Chat session")
+        CALL = "call", _("Phone call")
+
+    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="time_entries")
+    agent = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="time_entries")
+    seconds = models.PositiveIntegerField(_("seconds"))
+    source = models.CharField(_("source"), max_length=10, choices=Source.choices)
+    note = models.CharField(_("note"), max_length=300, blank=True)
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("time entry")
+        verbose_name_plural = _("time entries")
+        indexes = [
+            models.Index(fields=["agent", "created_at"], name="time_agent_created_idx"),
+        ]
+        constraints = [models.CheckConstraint(condition=Q(seconds__gt=0), name="time_entry_positive_seconds")]
+
+    def __str__(self) -> str:
+        return f"{self.seconds}s on #{self.ticket_id}"
