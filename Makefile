@@ -1,7 +1,7 @@
 # Quick start: `make demo` serves the helpdesk on http://127.0.0.1:8000; `make test` runs the suite.
 # With DATABASE_URL and REDIS_URL set, both use PostgreSQL and Redis instead of SQLite and a folder queue.
 
-PYTHON ?= python3.11
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
@@ -15,14 +15,19 @@ $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 
-# Reinstall only when the dependency list changes.
+# Reinstall only when the dependency list changes. The demo needs the app's dependencies;
+# the tests add pytest, Playwright, ruff and mypy.
 $(VENV)/.installed: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet .
+	touch $@
+
+$(VENV)/.installed-test: $(VENV)/.installed
 	$(BIN)/pip install --quiet ".[test]"
 	touch $@
 
 install: $(VENV)/.installed
 
-install-test: install
+install-test: $(VENV)/.installed-test
 
 migrate: install
 	DEBUG=$${DEBUG:-true} $(BIN)/python manage.py migrate --noinput
@@ -38,19 +43,19 @@ demo: install
 		$(BIN)/celery -A helpdesk worker --beat --concurrency 1 --loglevel WARNING & \
 		$(BIN)/python manage.py runserver $(HOST):$(PORT) --noreload'
 
-test: install
+test: install-test
 	DEBUG=false SECRET_KEY=$${SECRET_KEY:-make-test-key-not-secret} $(BIN)/pytest $(PYTEST_ARGS)
 
-lint: install
+lint: install-test
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	DEBUG=true $(BIN)/mypy
 
-format: install
+format: install-test
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
 
-bench: install
+bench: install-test
 	DEBUG=false SECRET_KEY=$${SECRET_KEY:-make-bench-key-not-secret} $(BIN)/python manage.py bench --tickets $(BENCH_TICKETS)
 
 messages: install

@@ -53,6 +53,7 @@ def test_a_task_enqueued_by_the_web_side_is_done_by_the_demo_worker(tmp_path):
                 break
             time.sleep(1)
         assert status == "closed"
+        assert not (ROOT / "control").exists(), "the folder queue must keep its files under HELPDESK_VAR_DIR"
     finally:
         worker.terminate()
         worker.wait(timeout=30)

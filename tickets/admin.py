@@ -140,6 +140,29 @@ class TicketAdmin(admin.ModelAdmin):
     date_hierarchy = "created_at"
     show_full_result_count = False  # counting a million rows on every page is slow
 
+    def get_readonly_fields(self, request, obj=None):
+        if obj is None:  # adding: team, assignee, priority and tags can be chosen; the rest is derived
+            return tuple(f for f in self.readonly_fields if f not in ("priority", "team", "assignee", "tags"))
+        return ("customer", "channel", *self.readonly_fields)
+
+    def save_model(self, request, obj, form, change):
+        if change:
+            super().save_model(request, obj, form, change)
+            return
+        ticket = services.ticket_create(
+            customer=obj.customer,
+            subject=obj.subject,
+            channel=obj.channel,
+            team=form.cleaned_data.get("team"),
+            assignee=form.cleaned_data.get("assignee"),
+            priority=form.cleaned_data.get("priority") or Ticket.Priority.NORMAL,
+            tags=[tag.name for tag in form.cleaned_data.get("tags") or []],
+            is_proactive=obj.is_proactive,
+            actor=request.user,
+        )
+        obj.pk = ticket.pk
+        obj.refresh_from_db()
+
 
 @admin.register(Message)
 class MessageAdmin(admin.ModelAdmin):
@@ -148,6 +171,13 @@ class MessageAdmin(admin.ModelAdmin):
     raw_id_fields = ("ticket", "author_customer", "author_agent")
     readonly_fields = ("ticket", "channel", "direction", "created_at")
     show_full_result_count = False
+
+    # Messages are added on the ticket page or by a channel, where the domain layer applies them.
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
 
 
 @admin.register(Attachment)
