@@ -410,3 +410,26 @@ def test_moving_a_ticket_to_another_team_unassigns_an_agent_who_is_not_in_it():
     ticket.refresh_from_db()
     assert (ticket.team, ticket.assignee) == (technical, None)
     assert ticket.events.filter(kind=TicketEvent.Kind.ASSIGNEE, to_value="").exists()
+
+
+def test_hostile_html_is_sanitized_when_stored():
+    ticket = _new_ticket()
+
+    message = services.message_add(
+        ticket=ticket,
+        channel=Channel.EMAIL,
+        direction=Direction.INBOUND,
+        body_html=(
+            '<p onclick="steal()">Hi <b>there</b></p><script>alert(1)</script>'
+            '<a href="javascript:alert(2)">click</a><img src="x" onerror="alert(3)">'
+            '<style>body{display:none}</style><a href="https://shop.example/order/7">order</a>'
+        ),
+        author_customer=ticket.customer,
+    )
+
+    html = message.body_html
+    for hostile in ("script", "onclick", "onerror", "javascript:", "<style", "display:none"):
+        assert hostile not in html
+    assert "<b>there</b>" in html
+    assert 'href="https://shop.example/order/7"' in html
+    assert 'rel="noopener noreferrer nofollow"' in html

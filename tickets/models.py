@@ -294,6 +294,9 @@ class Message(models.Model):
     delivery_status = models.CharField(
         _("delivery"), max_length=10, choices=DeliveryStatus.choices, blank=True, default=DeliveryStatus.NONE
     )
+    mentions = models.ManyToManyField(
+        settings.AUTH_USER_MODEL, blank=True, related_name="mentioned_in", help_text=_("Agents @mentioned in a note.")
+    )
     created_at = models.DateTimeField(_("created"), default=timezone.now)
 
     class Meta:
@@ -359,6 +362,9 @@ class TicketEvent(models.Model):
         MERGED_INTO = "merged_into", _("Merged into another ticket")
         MERGED_FROM = "merged_from", _("Another ticket merged in")
         CUSTOMER = "customer", _("Customer changed")
+        SPLIT = "split", _("Split into a new ticket")
+        SPLIT_FROM = "split_from", _("Split from another ticket")
+        LINKED = "linked", _("Linked to another ticket")
 
     ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="events", db_index=False)
     kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
@@ -396,6 +402,13 @@ class TimeEntry(models.Model):
     seconds = models.PositiveIntegerField(_("seconds"))
     source = models.CharField(_("source"), max_length=10, choices=Source.choices)
     note = models.CharField(_("note"), max_length=300, blank=True)
+    tracking_key = models.UUIDField(
+        _("tracking key"),
+        null=True,
+        blank=True,
+        unique=True,
+        help_text=_("One open ticket page; its activity pings add to this one entry."),
+    )
     created_at = models.DateTimeField(_("created"), default=timezone.now)
 
     class Meta:
@@ -408,3 +421,95 @@ class TimeEntry(models.Model):
 
     def __str__(self) -> str:
         return f"{self.seconds}s on #{self.ticket_id}"
+
+
+class TicketLink(models.Model):
+    """Two tickets about related matters (not merged: each keeps its own conversation)."""
+
+    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="links_out")
+    related = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="links_in")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("ticket link")
+        verbose_name_plural = _("ticket links")
+        constraints = [
+            models.UniqueConstraint(fields=["ticket", "related"], name="ticket_link_unique"),
+            models.CheckConstraint(condition=~Q(ticket=models.F("related")), name="ticket_link_not_self"),
+        ]
+
+    def __str__(self) -> str:
+        return f"#{self.ticket_id} ↔ #{self.related_id}"
+
+
+class TicketFollower(models.Model):
+    """An agent watching a ticket, to be told when something happens on it."""
+
+    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="followers")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="followed_tickets")
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("follower")
+        verbose_name_plural = _("followers")
+        constraints = [models.UniqueConstraint(fields=["ticket", "user"], name="ticket_follower_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.user} follows #{self.ticket_id}"
+
+
+class SavedView(models.Model):
+    """A queue an agent defined: a name and the ticket list's filters as a query string."""
+
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="saved_views")
+    name = models.CharField(_("name"), max_length=100)
+    query = models.CharField(_("filters"), max_length=1000, help_text=_("For example status=open&team=3"))
+    is_shared = models.BooleanField(_("shared with everyone"), default=False)
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("saved view")
+        verbose_name_plural = _("saved views")
+        constraints = [models.UniqueConstraint(fields=["owner", "name"], name="saved_view_unique_name")]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Macro(models.Model):
+    """A canned reply with placeholders, and actions applied with it. No owner: shared by everyone."""
+
+    name = models.CharField(_("name"), max_length=100)
+    body = models.TextField(
+        _("reply"),
+        blank=True,
+        help_text=_("Placeholders: {customer_name}, {ticket_number}, {agent_name}, {ticket_subject}."),
+    )
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="macros",
+        help_text=_("Empty: a shared macro."),
+    )
+    set_status = models.CharField(_("set status"), max_length=10, choices=Ticket.Status.choices, blank=True)
+    set_priority = models.CharField(_("set priority"), max_length=10, choices=Ticket.Priority.choices, blank=True)
+    set_team = models.ForeignKey(
+        Team, on_delete=models.SET_NULL, null=True, blank=True, related_name="+", verbose_name=_("set team")
+    )
+    add_tags = models.CharField(_("add tags"), max_length=300, blank=True, help_text=_("Comma-separated."))
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("macro")
+        verbose_name_plural = _("macros")
+
+    def __str__(self) -> str:
+        return self.name

@@ -20,6 +20,7 @@ from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
 from accounts.models import User
+from tickets.html import html_sanitize
 from tickets.identities import normalize_identity
 from tickets.models import (
     Channel,
@@ -356,6 +357,7 @@ def message_add(
         raise ValidationError(_("Unknown direction “%(direction)s”.") % {"direction": direction}, code="bad_direction")
     if direction != Direction.INBOUND and author_customer is not None:
         raise ValidationError(_("Only inbound messages have a customer as author."), code="bad_author")
+    body_html = html_sanitize(body_html)
     if not (body_text.strip() or body_html.strip()):
         raise ValidationError(_("The message is empty."), code="empty_message")
     now = created_at or timezone.now()
