@@ -12,6 +12,8 @@ import environ
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
+from helpdesk import schedules
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 env = environ.Env()
 
@@ -220,6 +222,13 @@ if HELPDESK_AUTO_CLOSE_DAYS < 1:
     raise ImproperlyConfigured("HELPDESK_AUTO_CLOSE_DAYS must be at least 1")
 
 # Periodic work: the beat schedule lives in its own module, helpdesk/schedules.py.
+CELERY_BEAT_SCHEDULE = schedules.BEAT_SCHEDULE
+
+# The ticket page's background pings: presence (collision warning), time tracking, and how long
+# without keyboard or mouse input counts as idle. Fixed here; tests shorten them.
+HELPDESK_PRESENCE_PING_SECONDS = 10
+HELPDESK_TIME_PING_SECONDS = 30
+HELPDESK_IDLE_SECONDS = 60
 
 LOGGING = {
     "version": 1,

@@ -13,6 +13,7 @@ from tickets.models import (
     Customer,
     CustomerIdentity,
     CustomerMerge,
+    Macro,
     Message,
     Organization,
     Tag,
@@ -182,3 +183,14 @@ class CustomerMergeFactory(factory.django.DjangoModelFactory):
     source_id = factory.Sequence(lambda n: 10_000 + n)
     source_snapshot = factory.LazyFunction(dict)
     target = factory.SubFactory(CustomerFactory)
+
+
+class MacroFactory(factory.django.DjangoModelFactory):
+    """A personal macro of a new agent; pass owner=None for a shared one."""
+
+    class Meta:
+        model = Macro
+
+    name = factory.Sequence(lambda n: f"Macro {n}")
+    body = "Hello {customer_name}, about #{ticket_number}: {agent_name}"
+    owner = factory.SubFactory(AgentFactory)

@@ -51,10 +51,12 @@ def test_a_full_batch_enqueues_the_next_batch(settings, monkeypatch):
     assert Ticket.objects.filter(status=Ticket.Status.CLOSED).count() == 5
 
 
-def test_the_beat_schedule_names_real_tasks():
+def test_the_worker_gets_the_beat_schedule_and_it_names_real_tasks():
     from helpdesk.celery import app
     from helpdesk.schedules import BEAT_SCHEDULE
 
     app.loader.import_default_modules()
-    for entry in BEAT_SCHEDULE.values():
+    assert app.conf.beat_schedule == BEAT_SCHEDULE
+    assert "close-solved-tickets" in app.conf.beat_schedule
+    for entry in app.conf.beat_schedule.values():
         assert entry["task"] in app.tasks

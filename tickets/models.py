@@ -230,6 +230,13 @@ class Ticket(models.Model):
         indexes = [
             # Queues: by status within a team or for an assignee, newest activity first.
             models.Index(fields=["status", "-updated_at"], name="ticket_status_updated_idx"),
+            # The default queue (every open ticket, latest activity first) and lists over all statuses.
+            models.Index(
+                fields=["-updated_at", "-id"],
+                condition=Q(status__in=["new", "open", "pending", "on_hold"], merged_into__isnull=True),
+                name="ticket_open_updated_idx",
+            ),
+            models.Index(fields=["-updated_at", "-id"], name="ticket_updated_idx"),
             models.Index(fields=["team", "status", "-updated_at"], name="ticket_team_status_idx"),
             models.Index(fields=["assignee", "status", "-updated_at"], name="ticket_assignee_status_idx"),
             models.Index(fields=["customer", "-created_at"], name="ticket_customer_idx"),

@@ -8,21 +8,33 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime, time, timedelta
+from enum import StrEnum
 from typing import Any
 
-from django.db.models import Case, IntegerField, Q, QuerySet, Value, When
+from django.db.models import Case, Count, F, IntegerField, Q, QuerySet, Value, When
 from django.http import Http404, QueryDict
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from accounts.models import User
 from accounts.roles import GROUP_NAMES, Role, user_role
-from tickets.models import Channel, Customer, CustomerIdentity, Message, Team, Ticket, TicketEvent
+from tickets.models import (
+    Channel,
+    Customer,
+    CustomerIdentity,
+    Message,
+    Organization,
+    SavedView,
+    Team,
+    Ticket,
+    TicketEvent,
+)
+from tickets.search import customers_with_identity, ticket_search
 
 PAGE_SIZE = 50
 OTHER_TICKETS_SHOWN = 20
-SORTS = ("updated", "created", "priority")
 _NUMBER = re.compile(r"#?\s*(\d{1,18})")
 _DIGITS = re.compile(r"\d{1,18}")
 _PAGE = re.compile(r"\d{1,6}")
@@ -66,19 +78,129 @@ def get_ticket_for_user(*, user: User, pk: int) -> Ticket:
 
 # --- Queues -------------------------------------------------------------------------------
 
+# Columns the list sorts by, and the direction a first click on their header gives.
+SORT_COLUMNS = {
+    "number": "asc",
+    "subject": "asc",
+    "customer": "asc",
+    "status": "asc",
+    "priority": "desc",
+    "channel": "asc",
+    "team": "asc",
+    "assignee": "asc",
+    "created": "desc",
+    "updated": "desc",
+}
+SORTS = tuple(SORT_COLUMNS)
+RECENTLY_SOLVED_DAYS = 7
+# Query-string keys a saved view keeps (never the page).
+FILTER_KEYS = (
+    "view",
+    "status",
+    "priority",
+    "team",
+    "assignee",
+    "channel",
+    "q",
+    "sort",
+    "dir",
+    "tag",
+    "customer",
+    "org",
+    "created_from",
+    "created_to",
+    "updated_from",
+    "updated_to",
+)
+
+
+class BuiltinView(StrEnum):
+    MINE = "mine"
+    UNASSIGNED = "unassigned"
+    MY_TEAMS = "my_teams"
+    ALL_OPEN = "open"
+    PENDING = "pending"
+    SOLVED_RECENTLY = "solved_recently"
+
+
+BUILTIN_VIEW_LABELS = {
+    BuiltinView.MINE: gettext_lazy("Mine"),
+    BuiltinView.UNASSIGNED: gettext_lazy("Unassigned"),
+    BuiltinView.MY_TEAMS: gettext_lazy("My teams"),
+    BuiltinView.ALL_OPEN: gettext_lazy("All open"),
+    BuiltinView.PENDING: gettext_lazy("Waiting on customer"),
+    BuiltinView.SOLVED_RECENTLY: gettext_lazy("Solved recently"),
+}
+
+
+def _my_team_ids(user: User) -> QuerySet:
+    return Team.members.through.objects.filter(user_id=user.pk).values("team_id")
+
+
+def builtin_view_q(view: str, *, user: User, now: datetime | None = None) -> Q:
+    """The condition of a built-in view for `user` (merged tickets are left out by the caller)."""
+    is_open = Q(status__in=Ticket.OPEN_STATUSES)
+    if view == BuiltinView.MINE:
+        return is_open & Q(assignee_id=user.pk)
+    if view == BuiltinView.UNASSIGNED:
+        return is_open & Q(assignee__isnull=True) & (Q(team_id__in=_my_team_ids(user)) | Q(team__isnull=True))
+    if view == BuiltinView.MY_TEAMS:
+        return is_open & Q(team_id__in=_my_team_ids(user))
+    if view == BuiltinView.ALL_OPEN:
+        return is_open
+    if view == BuiltinView.PENDING:
+        return Q(status=Ticket.Status.PENDING)
+    if view == BuiltinView.SOLVED_RECENTLY:
+        since = (now or timezone.now()) - timedelta(days=RECENTLY_SOLVED_DAYS)
+        return Q(status=Ticket.Status.SOLVED, solved_at__gte=since)
+    raise ValueError(view)
+
+
+@dataclass(frozen=True)
+class QueueCount:
+    view: str
+    label: str
+    count: int
+
+
+def queue_counts(*, user: User) -> list[QueueCount]:
+    """How many tickets each built-in view holds for `user`, in one query of conditional counts."""
+    now = timezone.now()
+    conditions = {view.value: builtin_view_q(view, user=user, now=now) for view in BuiltinView}
+    # Only open and recently solved rows can count anywhere: narrowing to them lets the status index help.
+    # Merged tickets are always closed (ticket_merge), so no merged_into test is needed here.
+    candidates = Q(status__in=Ticket.OPEN_STATUSES) | conditions[BuiltinView.SOLVED_RECENTLY]
+    counts = (
+        tickets_visible_to(user)
+        .filter(candidates)
+        .aggregate(**{name: Count("pk", filter=condition) for name, condition in conditions.items()})
+    )
+    return [
+        QueueCount(view=view.value, label=str(BUILTIN_VIEW_LABELS[view]), count=counts[view]) for view in BuiltinView
+    ]
+
 
 @dataclass(frozen=True)
 class TicketFilters:
     """What a queue shows, read from the query string. Unknown values are ignored, not errors."""
 
-    statuses: tuple[str, ...] = tuple(Ticket.OPEN_STATUSES)
+    statuses: tuple[str, ...] = ()  # as asked; empty: open statuses, unless a built-in view decides
     all_statuses: bool = False
+    view: str = ""  # a BuiltinView or ""
     priority: str = ""
     team: str = ""  # "", "none" or a team id
     assignee: str = ""  # "", "me", "none" or a user id
     channel: str = ""
+    tag: str = ""
+    customer: str = ""  # a customer id
+    org: str = ""  # an organization id
+    created_from: date | None = None
+    created_to: date | None = None
+    updated_from: date | None = None
+    updated_to: date | None = None
     q: str = ""
     sort: str = "updated"
+    dir: str = "desc"
     page: int = 1
 
     @classmethod
@@ -86,15 +208,25 @@ class TicketFilters:
         requested = params.getlist("status")
         team = params.get("team", "")
         assignee = params.get("assignee", "")
+        sort = _one_of(params.get("sort", ""), SORTS) or "updated"
         return cls(
-            statuses=tuple(s for s in Ticket.Status.values if s in requested) or tuple(Ticket.OPEN_STATUSES),
+            statuses=tuple(s for s in Ticket.Status.values if s in requested),
             all_statuses="all" in requested,
+            view=_one_of(params.get("view", ""), BuiltinView.__members__.values()),
             priority=_one_of(params.get("priority", ""), Ticket.Priority.values),
             team="none" if team == "none" else _id(team),
             assignee=assignee if assignee in ("me", "none") else _id(assignee),
             channel=_one_of(params.get("channel", ""), Channel.values),
+            tag=params.get("tag", "").strip().lower()[:50],
+            customer=_id(params.get("customer", "")),
+            org=_id(params.get("org", "")),
+            created_from=_date(params.get("created_from", "")),
+            created_to=_date(params.get("created_to", "")),
+            updated_from=_date(params.get("updated_from", "")),
+            updated_to=_date(params.get("updated_to", "")),
             q=params.get("q", "").strip()[:200],
-            sort=_one_of(params.get("sort", ""), SORTS) or "updated",
+            sort=sort,
+            dir=_one_of(params.get("dir", ""), ("asc", "desc")) or SORT_COLUMNS[sort],
             page=page_number(params.get("page", "")),
         )
 
@@ -103,6 +235,13 @@ class TicketFilters:
         """The ticket number when the search is one ("#1042" or "1042")."""
         match = _NUMBER.fullmatch(self.q)
         return int(match.group(1)) if match else None
+
+    @property
+    def shown_statuses(self) -> tuple[str, ...]:
+        """The statuses ticked in the form."""
+        if self.all_statuses:
+            return ()
+        return self.statuses or (() if self.view else tuple(Ticket.OPEN_STATUSES))
 
 
 def _one_of(value: str, allowed: Any) -> str:
@@ -114,21 +253,84 @@ def _id(value: str) -> str:
     return str(int(value)) if _DIGITS.fullmatch(value) else ""
 
 
+def _date(value: str) -> date | None:
+    try:
+        return date.fromisoformat(value) if value else None
+    except ValueError:
+        return None
+
+
+def _day_start(day: date) -> datetime:
+    return datetime.combine(day, time.min, tzinfo=timezone.get_current_timezone())
+
+
 def page_number(value: str) -> int:
     """A page number from the query string: 1 for anything that is not a sensible one."""
     return max(1, int(value)) if _PAGE.fullmatch(value) else 1
+
+
+_SORT_FIELDS = {
+    "number": (),
+    "subject": ("subject",),
+    "customer": ("customer__name",),
+    "status": ("status",),
+    "channel": ("current_channel",),
+    "team": ("team__name",),
+    "assignee": ("assignee__first_name", "assignee__last_name", "assignee__username"),
+    "created": ("created_at",),
+    "updated": ("updated_at",),
+}
+
+
+def priority_rank() -> Case:
+    """Urgent 0 ... low 3: sorting by it ascending puts the most urgent first."""
+    return Case(
+        *(When(priority=value, then=Value(i)) for i, value in enumerate(reversed(Ticket.Priority.values))),
+        output_field=IntegerField(),
+    )
+
+
+def sort_keys(filters: TicketFilters) -> list[tuple[str, bool]]:
+    """The queue's order as (field, descending) pairs, ending in the id so pages never overlap.
+
+    "priority" sorts on the `priority_rank` annotation; descending there means most urgent first.
+    """
+    desc = filters.dir == "desc"
+    if filters.sort == "priority":
+        return [("priority_rank", not desc), ("updated_at", True), ("id", desc)]
+    return [(name, desc) for name in _SORT_FIELDS[filters.sort]] + [("id", desc)]
+
+
+def _ordered(tickets: QuerySet[Ticket], filters: TicketFilters) -> QuerySet[Ticket]:
+    if filters.sort == "priority":
+        tickets = tickets.annotate(priority_rank=priority_rank())
+    # Plain ASC/DESC (no NULLS clause), so the (status, -updated_at)-style indexes serve the default order.
+    order = [F(name).desc() if desc else F(name).asc() for name, desc in sort_keys(filters)]
+    return tickets.order_by(*order)
 
 
 def ticket_list_for_user(*, user: User, filters: TicketFilters) -> QuerySet[Ticket]:
     """The queue `user` asked for: visible tickets, filtered and sorted, ready to slice."""
     tickets = tickets_visible_to(user).select_related("customer", "team", "assignee").prefetch_related("tags")
     if filters.number is not None:
-        # A number goes straight to that ticket, whatever the other filters say (merged ones too).
-        return tickets.filter(pk=filters.number)
+        # A number goes straight to that ticket, whatever the other filters say (merged ones too);
+        # digits that also read as a phone number find that customer's tickets as well.
+        customers = customers_with_identity(filters.q)
+        match = Q(pk=filters.number)
+        if customers is not None:
+            match |= Q(customer_id__in=customers, merged_into__isnull=True)
+        return _ordered(tickets.filter(match), filters)
 
-    tickets = tickets.filter(merged_into__isnull=True)
-    if not filters.all_statuses:
+    if filters.all_statuses or Ticket.Status.CLOSED in filters.statuses:
+        # Merged tickets are closed (ticket_merge), so only a queue that shows closed ones must skip them;
+        # elsewhere the test would only make PostgreSQL scan the merged_into index as well.
+        tickets = tickets.filter(merged_into__isnull=True)
+    if filters.view:
+        tickets = tickets.filter(builtin_view_q(filters.view, user=user))
+    if filters.statuses and not filters.all_statuses:
         tickets = tickets.filter(status__in=filters.statuses)
+    elif not filters.view and not filters.all_statuses:
+        tickets = tickets.filter(status__in=Ticket.OPEN_STATUSES)
     if filters.priority:
         tickets = tickets.filter(priority=filters.priority)
     if filters.team == "none":
@@ -143,18 +345,44 @@ def ticket_list_for_user(*, user: User, filters: TicketFilters) -> QuerySet[Tick
         tickets = tickets.filter(assignee_id=int(filters.assignee))
     if filters.channel:
         tickets = tickets.filter(channel=filters.channel)
+    if filters.tag:
+        tickets = tickets.filter(pk__in=Ticket.tags.through.objects.filter(tag__name=filters.tag).values("ticket_id"))
+    if filters.customer:
+        tickets = tickets.filter(customer_id=int(filters.customer))
+    if filters.org:
+        tickets = tickets.filter(customer__organization_id=int(filters.org))
+    # Date ranges are whole days, both ends included.
+    if filters.created_from:
+        tickets = tickets.filter(created_at__gte=_day_start(filters.created_from))
+    if filters.created_to:
+        tickets = tickets.filter(created_at__lt=_day_start(filters.created_to + timedelta(days=1)))
+    if filters.updated_from:
+        tickets = tickets.filter(updated_at__gte=_day_start(filters.updated_from))
+    if filters.updated_to:
+        tickets = tickets.filter(updated_at__lt=_day_start(filters.updated_to + timedelta(days=1)))
     if filters.q:
-        tickets = tickets.filter(subject__icontains=filters.q)
+        tickets = ticket_search(tickets, filters.q)
 
-    if filters.sort == "created":
-        return tickets.order_by("-created_at", "-id")
-    if filters.sort == "priority":
-        rank = Case(
-            *(When(priority=value, then=Value(i)) for i, value in enumerate(reversed(Ticket.Priority.values))),
-            output_field=IntegerField(),
-        )
-        return tickets.annotate(priority_rank=rank).order_by("priority_rank", "-updated_at", "-id")
-    return tickets.order_by("-updated_at", "-id")
+    return _ordered(tickets, filters)
+
+
+def saved_views_for_user(*, user: User) -> QuerySet[SavedView]:
+    """The agent's own saved views and those others shared, for the sidebar."""
+    return SavedView.objects.filter(Q(owner_id=user.pk) | Q(is_shared=True)).select_related("owner")
+
+
+def saved_view_query(params: QueryDict) -> str:
+    """The filters of a queue as a query string worth saving: known keys only, no page."""
+    kept = QueryDict(mutable=True)
+    for key in FILTER_KEYS:
+        values = [v for v in params.getlist(key) if v]
+        if values:
+            kept.setlist(key, values)
+    return kept.urlencode()[:1000]
+
+
+def organizations_for_filter(limit: int = 500) -> QuerySet[Organization]:
+    return Organization.objects.only("id", "name").order_by("name")[:limit]
 
 
 @dataclass
@@ -181,6 +409,22 @@ def page_fetch(queryset: QuerySet, *, number: int, page_size: int = PAGE_SIZE) -
     start = (number - 1) * page_size
     rows = list(queryset[start : start + page_size + 1])
     return Page(rows=rows[:page_size], number=number, has_next=len(rows) > page_size)
+
+
+def ticket_page_fetch(queryset: QuerySet[Ticket], *, number: int, page_size: int = PAGE_SIZE) -> Page:
+    """A page of the queue in two queries: the ids in order, then those rows with what they show.
+
+    Sorting and slicing on the ticket table alone lets PostgreSQL keep the top rows while it
+    scans, instead of joining customer, team and assignee to every matching ticket first.
+    """
+    start = (number - 1) * page_size
+    ids = list(queryset.values_list("pk", flat=True)[start : start + page_size + 1])
+    rows = (
+        queryset.model.objects.select_related("customer", "team", "assignee")
+        .prefetch_related("tags")
+        .in_bulk(ids[:page_size])
+    )
+    return Page(rows=[rows[pk] for pk in ids[:page_size] if pk in rows], number=number, has_next=len(ids) > page_size)
 
 
 def agents_for_filter() -> QuerySet[User]:

@@ -43,4 +43,19 @@ def page(browser, live_server, settings) -> Iterator:
     context.set_default_timeout(10_000)
     page = context.new_page()
     yield page
+    leave_quietly(context)
+
+
+def leave_quietly(context) -> None:
+    """Close a browser context once the server has answered what its pages send on leaving.
+
+    A ticket page pings in the background and posts its last tracked time as it unloads
+    (sendBeacon). Such a request still running when the test database is flushed makes SQLite
+    refuse the flush ("table is locked"), and the next test starts on leftover rows.
+    """
+    for open_page in context.pages:
+        if not open_page.is_closed():
+            open_page.goto("about:blank")
+    if context.pages:
+        context.pages[0].wait_for_timeout(400)
     context.close()
