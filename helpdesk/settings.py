@@ -125,8 +125,9 @@ else:
 
 # Without Redis, Celery uses kombu's filesystem transport: a folder under var/ that the web
 # process writes to and the worker started by `make demo` reads from. No broker to install.
-CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default=REDIS_URL or "filesystem://")
-if CELERY_BROKER_URL == "filesystem://":
+# (The host part means nothing to this transport; naming one keeps kombu from warning on every send.)
+CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default=REDIS_URL or "filesystem://localhost/")
+if CELERY_BROKER_URL.startswith("filesystem://"):
     _queue_dir = VAR_DIR / "celery"
     (_queue_dir / "queue").mkdir(parents=True, exist_ok=True)  # kombu expects the folder to exist
     CELERY_BROKER_TRANSPORT_OPTIONS = {
