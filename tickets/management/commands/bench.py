@@ -1,0 +1,191 @@
+"""`manage.py bench`: how fast the main pages and ticket intake are on a large data set. Prints, never asserts.
+
+Seeds up to --tickets first (with seed_demo's generator), then times each page with the test
+client as an admin, DEBUG off, and counts its SQL queries.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import statistics
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
+
+from django.conf import settings
+from django.contrib.auth.models import Group
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.db import connection
+from django.db.migrations.executor import MigrationExecutor
+from django.db.models import Count
+from django.test import Client, override_settings
+from django.test.utils import CaptureQueriesContext
+from django.urls import NoReverseMatch, reverse
+
+from accounts.models import User
+from accounts.roles import GROUP_NAMES, Role, role_groups_sync, user_set_role
+from tickets import services
+from tickets.demo.seeder import seed_demo_data
+from tickets.models import Customer, Message, Ticket
+
+BENCH_USERNAME = "bench-admin"
+LONG_TICKET_SUBJECT = "Bench: a conversation of fifty messages"
+LONG_TICKET_MESSAGES = 50
+
+
+@contextmanager
+def quiet_request_errors() -> Iterator[None]:
+    """A failing page is reported in one line; keep Django's request log from printing its traceback too."""
+    logger = logging.getLogger("django.request")
+    level = logger.level
+    logger.setLevel(logging.CRITICAL)
+    try:
+        yield
+    finally:
+        logger.setLevel(level)
+
+
+def percentile(values: list[float], share: float) -> float:
+    """Nearest-rank percentile: with 20 runs, p95 is the 19th fastest."""
+    ordered = sorted(values)
+    return ordered[max(0, math.ceil(share * len(ordered)) - 1)]
+
+
+class Command(BaseCommand):
+    help = "Time the ticket list, a long ticket, the manager overview and ticket creation on --tickets tickets."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--tickets", type=int, default=100_000, help="Seed up to this many tickets first.")
+        parser.add_argument("--runs", type=int, default=20, help="Requests timed per page (default 20).")
+        parser.add_argument("--creates", type=int, default=300, help="ticket_create calls timed (default 300).")
+        parser.add_argument("--seed", type=int, default=42, help="Seed for the tickets added, if any.")
+
+    def handle(self, *args, tickets: int, runs: int, creates: int, seed: int, **options) -> None:
+        if runs < 1 or creates < 1 or tickets < 0:
+            raise CommandError("--runs and --creates must be at least 1, --tickets at least 0.")
+        executor = MigrationExecutor(connection)
+        if executor.migration_plan(executor.loader.graph.leaf_nodes()):
+            raise CommandError("The database has unapplied migrations: run manage.py migrate first.")
+        self._seed_up_to(tickets, seed)
+        admin = self._admin()
+        long_ticket = self._long_ticket(admin)
+        client = Client()
+        client.force_login(admin)
+        # Production-like rendering: no debug query log; plain static files so no manifest is needed.
+        with (
+            quiet_request_errors(),
+            override_settings(
+                DEBUG=False,
+                ALLOWED_HOSTS=[*settings.ALLOWED_HOSTS, "testserver"],
+                STORAGES={
+                    **settings.STORAGES,
+                    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+                },
+            ),
+        ):
+            self._page(client, runs, "ticket list", "tickets:list")
+            self._page(client, runs, "ticket list ?status=open", "tickets:list", query="?status=open")
+            self._page(
+                client, runs, f"ticket page ({LONG_TICKET_MESSAGES} messages)", "tickets:detail", [long_ticket.pk]
+            )
+            self._page(client, runs, "manager overview", "metrics:overview")
+        try:
+            self._creates(creates, admin)
+        except Exception as error:  # the service may be mid-change too; report and finish
+            self._line("ticket_create + first message", f"failed: {type(error).__name__}: {error}")
+
+    def _line(self, label: str, text: str) -> None:
+        self.stdout.write(f"{label:<32} {text}")
+
+    def _seed_up_to(self, tickets: int, seed: int) -> None:
+        present = Ticket.objects.count()
+        if present >= tickets:
+            self._line("seed", f"not needed: {present:,} tickets present")
+            return
+        result = seed_demo_data(tickets=tickets - present, seed=seed, until=datetime.now(UTC).date())
+        rows = sum(result.counts.values())
+        self._line("seed", f"{tickets - present:,} tickets ({rows:,} rows) in {result.seconds:.1f} s")
+
+    def _admin(self) -> User:
+        user, created = User.objects.get_or_create(
+            username=BENCH_USERNAME, defaults={"first_name": "Bench", "email": "bench@support.example"}
+        )
+        if created:
+            user.set_unusable_password()  # only ever logged in with force_login
+            user.save(update_fields=["password"])
+            if not Group.objects.filter(name=GROUP_NAMES[Role.ADMIN]).exists():
+                role_groups_sync()
+            user_set_role(user=user, role=Role.ADMIN)
+        return user
+
+    def _long_ticket(self, admin: User) -> Ticket:
+        """A ticket with about fifty messages: reused if a previous run made it, else written through the services."""
+        existing = (
+            Ticket.objects.filter(subject=LONG_TICKET_SUBJECT)
+            .annotate(n=Count("messages"))
+            .filter(n__gte=LONG_TICKET_MESSAGES)
+            .first()
+        )
+        if existing:
+            return existing
+        customer = Customer.objects.order_by("pk").first() or services.customer_create(name="Bench customer")
+        ticket = services.ticket_create(
+            customer=customer, subject=LONG_TICKET_SUBJECT, channel="email", body_text="Message 1 from the customer."
+        )
+        for number in range(2, LONG_TICKET_MESSAGES + 1):
+            inbound = number % 2 == 1
+            services.message_add(
+                ticket=ticket,
+                channel="email",
+                direction=Message.Direction.INBOUND if inbound else Message.Direction.OUTBOUND,
+                body_text=f"Message {number} from the {'customer' if inbound else 'agent'}.",
+                author_customer=customer if inbound else None,
+                author_agent=None if inbound else admin,
+            )
+        return ticket
+
+    def _page(
+        self, client: Client, runs: int, label: str, name: str, args: list | None = None, query: str = ""
+    ) -> None:
+        try:
+            url = reverse(name, args=args) + query
+        except (NoReverseMatch, ImportError) as error:
+            self._line(label, f"page missing ({name}: {type(error).__name__})")
+            return
+        try:
+            response = client.get(url)  # warm-up: caches, lazy imports, the first connection
+            if response.status_code != 200:
+                self._line(label, f"answered {response.status_code} at {url}")
+                return
+            timings = []
+            for _run in range(runs):
+                started = time.perf_counter()
+                client.get(url)
+                timings.append((time.perf_counter() - started) * 1000)
+            with CaptureQueriesContext(connection) as queries:
+                client.get(url)
+        except Exception as error:  # a page under construction may fail in any way; report it and go on
+            self._line(label, f"failed at {url}: {type(error).__name__}: {error}")
+            return
+        median, p95 = statistics.median(timings), percentile(timings, 0.95)
+        self._line(label, f"median {median:7.1f} ms   p95 {p95:7.1f} ms   queries {len(queries.captured_queries)}")
+
+    def _creates(self, count: int, actor: User) -> None:
+        """ticket_create with a first message, each in its own transaction as intake does; removed afterwards."""
+        customer = Customer.objects.order_by("pk").first() or services.customer_create(name="Bench customer")
+        created = []
+        started = time.perf_counter()
+        for number in range(count):
+            ticket = services.ticket_create(
+                customer=customer,
+                subject=f"Bench ticket {number}",
+                channel="email",
+                body_text=f"Bench message {number}.",
+                actor=actor,
+            )
+            created.append(ticket.pk)
+        seconds = time.perf_counter() - started
+        Ticket.objects.filter(pk__in=created).delete()
+        self._line("ticket_create + first message", f"{count / seconds:7.1f} per second   ({count} in {seconds:.2f} s)")
