@@ -18,6 +18,16 @@ def _test_settings(settings):
 
 
 @pytest.fixture(autouse=True)
+def _empty_cache():
+    # The locmem cache outlives a test; nothing cached (queue counts, presence) may leak into the next.
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+    cache.clear()
+
+
+@pytest.fixture(autouse=True)
 def _eager_celery():
     # Tasks run in-process, so a test sees their effect; on_commit still decides *when*.
     celery_app.conf.task_always_eager = True

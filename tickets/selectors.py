@@ -12,6 +12,7 @@ from datetime import date, datetime, time, timedelta
 from enum import StrEnum
 from typing import Any
 
+from django.core.cache import cache
 from django.db.models import Case, Count, F, IntegerField, Q, QuerySet, Value, When
 from django.http import Http404, QueryDict
 from django.utils import timezone
@@ -163,21 +164,34 @@ class QueueCount:
     count: int
 
 
+# The sidebar counts scan every open ticket the agent may see (tens of ms at a million tickets),
+# on every page view. Counts a few seconds old are fine for a sidebar; the list itself is never cached.
+QUEUE_COUNTS_CACHE_SECONDS = 20
+
+
 def queue_counts(*, user: User) -> list[QueueCount]:
-    """How many tickets each built-in view holds for `user`, in one query of conditional counts."""
+    """How many tickets each built-in view holds for `user`: one query of conditional counts, cached briefly."""
+    key = f"tickets:queue-counts:{user.pk}"
+    counts = cache.get(key)
+    if counts is None:
+        counts = _queue_counts_query(user)
+        cache.set(key, counts, QUEUE_COUNTS_CACHE_SECONDS)
+    return [
+        QueueCount(view=view.value, label=str(BUILTIN_VIEW_LABELS[view]), count=counts[view]) for view in BuiltinView
+    ]
+
+
+def _queue_counts_query(user: User) -> dict[str, int]:
     now = timezone.now()
     conditions = {view.value: builtin_view_q(view, user=user, now=now) for view in BuiltinView}
     # Only open and recently solved rows can count anywhere: narrowing to them lets the status index help.
     # Merged tickets are always closed (ticket_merge), so no merged_into test is needed here.
     candidates = Q(status__in=Ticket.OPEN_STATUSES) | conditions[BuiltinView.SOLVED_RECENTLY]
-    counts = (
+    return (
         tickets_visible_to(user)
         .filter(candidates)
         .aggregate(**{name: Count("pk", filter=condition) for name, condition in conditions.items()})
     )
-    return [
-        QueueCount(view=view.value, label=str(BUILTIN_VIEW_LABELS[view]), count=counts[view]) for view in BuiltinView
-    ]
 
 
 @dataclass(frozen=True)

@@ -233,6 +233,19 @@ class BulkWriter:
                 )
                 cursor.execute(sql, [quote(table), pk])
 
+    def analyze(self) -> None:
+        """Refresh the planner's statistics of the written tables (PostgreSQL only).
+
+        Without this, right after a bulk load PostgreSQL guesses row counts and picks slow
+        plans (a parallel scan to read one ticket's events) until autovacuum gets to it.
+        """
+        if self.connection.vendor != "postgresql":
+            return
+        quote = self.connection.ops.quote_name
+        with self.connection.cursor() as cursor:
+            for model in sorted(self._written, key=lambda m: m._meta.db_table):
+                cursor.execute(f"ANALYZE {quote(model._meta.db_table)}")
+
     @contextmanager
     def bulk_session(self) -> Iterator[None]:
         """Cheaper commits while loading: a crash may lose the last chunks, never corrupt them."""

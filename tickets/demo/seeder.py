@@ -131,4 +131,5 @@ def seed_demo_data(
     if not single_load:
         writer.check_foreign_keys()  # a single load checked them before its commit
     writer.reset_sequences()
+    writer.analyze()
     return SeedResult(counts=dict(writer.counts), seconds=time.monotonic() - started, agents=agent_count)
