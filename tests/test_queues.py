@@ -289,3 +289,11 @@ def test_a_saved_view_keeps_the_built_in_view_it_was_made_from(agent_client, age
     agent_client.post(reverse("tickets:saved_view_create"), {"name": "My new", "query": "view=mine&status=new"})
 
     assert SavedView.objects.get(owner=agent).query == "view=mine&status=new"
+
+
+def test_an_agents_own_change_shows_in_the_counts_at_once(agent_client, world, agent):
+    before = _counts(agent_client.get(URL))["mine"]
+
+    agent_client.post(reverse("tickets:bulk"), {"ids": [world["unassigned_team"].pk], "action": "assign_me"})
+
+    assert _counts(agent_client.get(URL))["mine"] == before + 1

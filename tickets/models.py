@@ -347,12 +347,20 @@ class Attachment(models.Model):
     content_id = models.CharField(_("Content-ID"), max_length=255, blank=True, help_text=_("For inline images."))
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
 
+    # Raster images are shown inline as previews. Everything else, SVG included (it can carry
+    # script), is only ever downloaded.
+    INLINE_IMAGE_TYPES = frozenset({"image/png", "image/jpeg", "image/gif", "image/webp"})
+
     class Meta:
         verbose_name = _("attachment")
         verbose_name_plural = _("attachments")
 
     def __str__(self) -> str:
         return self.filename
+
+    @property
+    def is_inline_image(self) -> bool:
+        return self.content_type in self.INLINE_IMAGE_TYPES
 
 
 class TicketEvent(models.Model):

@@ -1,9 +1,10 @@
 """The customer portal: a customer's own tickets and what was said on them, nothing internal."""
 
-from django.http import HttpRequest, HttpResponse
+from django.http import FileResponse, HttpRequest, HttpResponse
 from django.shortcuts import render
 
 from accounts.decorators import customer_required
+from tickets.attachments import attachment_for_customer, attachment_response
 from tickets.selectors import page_fetch, page_number, portal_ticket_get, portal_ticket_list, ticket_timeline
 
 
@@ -22,3 +23,8 @@ def ticket_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "tickets/portal/ticket_detail.html",
         {"ticket": ticket, "timeline": ticket_timeline(ticket=ticket, for_customer=True)},
     )
+
+
+@customer_required
+def attachment_download(request: HttpRequest, pk: int) -> FileResponse:
+    return attachment_response(attachment_for_customer(customer=request.user.customer_profile, pk=pk))

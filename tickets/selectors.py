@@ -181,6 +181,11 @@ def queue_counts(*, user: User) -> list[QueueCount]:
     ]
 
 
+def queue_counts_forget(*, user: User) -> None:
+    """Drop `user`'s cached counts after they changed tickets, so their own change shows at once."""
+    cache.delete(f"tickets:queue-counts:{user.pk}")
+
+
 def _queue_counts_query(user: User) -> dict[str, int]:
     now = timezone.now()
     conditions = {view.value: builtin_view_q(view, user=user, now=now) for view in BuiltinView}

@@ -8,6 +8,7 @@ app_name = "tickets"
 urlpatterns = [
     path("", views.ticket_list, name="list"),
     path("<int:pk>/", views.ticket_detail, name="detail"),
+    path("attachments/<int:pk>/", views.attachment_download, name="attachment"),
     path("", include("tickets.urls_actions")),
     path("", include("tickets.urls_queues")),
     path("", include("tickets.urls_workspace")),

@@ -1,10 +1,11 @@
 """The agent workspace: the ticket queue and the ticket page."""
 
-from django.http import HttpRequest, HttpResponse
+from django.http import FileResponse, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext_lazy
 
 from accounts.decorators import agent_required
+from tickets.attachments import attachment_for_agent, attachment_response
 from tickets.bulk import BulkAction
 from tickets.models import Channel, Ticket
 from tickets.selectors import (
@@ -111,3 +112,8 @@ def ticket_page(
         },
         status=status,
     )
+
+
+@agent_required
+def attachment_download(request: HttpRequest, pk: int) -> FileResponse:
+    return attachment_response(attachment_for_agent(user=request.user, pk=pk))

@@ -33,6 +33,7 @@ from tickets.selectors import (
     TimelineEntry,
     agents_for_filter,
     get_ticket_for_user,
+    queue_counts_forget,
     teams_for_filter,
     ticket_timeline,
     tickets_visible_to,
@@ -168,6 +169,7 @@ def _control(request: HttpRequest, ticket: Ticket, action: Callable[[], object],
         action()
     except ValidationError as error:
         return _answer(request, ticket, error=_error_text(error))
+    queue_counts_forget(user=request.user)
     return _answer(request, ticket, notice=notice)
 
 
@@ -226,6 +228,7 @@ def ticket_reply(request: HttpRequest, pk: int) -> HttpResponse:
     except ValidationError as error:
         composer.reply_error = _error_text(error)
         return _composer_failed(request, ticket, composer, _REPLY_PARTS)
+    queue_counts_forget(user=request.user)  # a reply can open or solve the ticket
     if request.htmx:
         return _parts(request, ticket.pk, _REPLY_PARTS, composer=Composer(reply_notice=_("Reply sent.")))
     messages.success(request, _("Reply sent."))
@@ -340,6 +343,7 @@ def ticket_merge(request: HttpRequest, pk: int) -> HttpResponse:
         return _answer(request, ticket, error=_("Give the number of the ticket to merge into."))
     try:
         services.ticket_merge(source=ticket, target=target, actor=request.user)
+        queue_counts_forget(user=request.user)
     except ValidationError as error:
         return _answer(request, ticket, error=_error_text(error))
     messages.success(request, _("Merged into #%(number)s.") % {"number": target.pk})
@@ -356,6 +360,7 @@ def ticket_split(request: HttpRequest, pk: int, message_pk: int) -> HttpResponse
     message = get_object_or_404(Message, pk=message_pk, ticket=ticket)
     try:
         new = services.ticket_split(message=message, actor=request.user)
+        queue_counts_forget(user=request.user)
     except ValidationError as error:
         return _answer(request, ticket, error=_error_text(error))
     return _answer(request, ticket, notice=_("The message is now ticket #%(number)s.") % {"number": new.pk})

@@ -14,7 +14,7 @@ from django.views.decorators.http import require_POST
 from accounts.decorators import agent_required
 from tickets.bulk import BulkInvalid, BulkResult, tickets_bulk_apply
 from tickets.models import SavedView
-from tickets.selectors import saved_view_query
+from tickets.selectors import queue_counts_forget, saved_view_query
 
 MAX_FAILURES_SHOWN = 10
 # Each action of the bulk bar has its own field, so one form holds them all.
@@ -83,6 +83,7 @@ def tickets_bulk(request: HttpRequest) -> HttpResponse:
     except BulkInvalid as error:
         messages.error(request, str(error))
         return _back(request)
+    queue_counts_forget(user=request.user)
     _report(request, result)
     return _back(request)
 

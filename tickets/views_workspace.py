@@ -24,7 +24,7 @@ from accounts.roles import is_manager_or_admin
 from tickets import macros, presence, time_tracking
 from tickets.models import Macro, Team, Ticket, TimeEntry
 from tickets.navigation import queue_neighbours
-from tickets.selectors import TicketFilters, get_ticket_for_user, tickets_visible_to
+from tickets.selectors import TicketFilters, get_ticket_for_user, queue_counts_forget, tickets_visible_to
 
 
 def _visible_ticket_id(request: HttpRequest, pk: int) -> int:
@@ -117,6 +117,7 @@ def macro_apply(request: HttpRequest, pk: int, macro_pk: int) -> JsonResponse:
         text = macros.macro_apply(macro=macro, ticket=ticket, agent=request.user)
     except ValidationError as error:
         return JsonResponse({"error": " ".join(error.messages)}, status=400)
+    queue_counts_forget(user=request.user)
     changed = before != (ticket.status, ticket.priority, ticket.team_id) or bool(macro.add_tags.strip())
     facts = ""
     if changed:
