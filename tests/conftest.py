@@ -3,6 +3,7 @@
 import pytest
 
 from helpdesk.celery import app as celery_app
+from tests.factories import AgentFactory, TeamFactory
 
 
 @pytest.fixture(autouse=True)
@@ -34,3 +35,20 @@ def _eager_celery():
     celery_app.conf.task_eager_propagates = True
     yield
     celery_app.conf.task_always_eager = False
+
+
+# The agent most view tests act as: a member of one team, logged in.
+@pytest.fixture
+def agent():
+    return AgentFactory()
+
+
+@pytest.fixture
+def team(agent):
+    return TeamFactory(members=[agent])
+
+
+@pytest.fixture
+def agent_client(client, agent):
+    client.force_login(agent)
+    return client

@@ -18,22 +18,6 @@ URL = reverse("tickets:list")
 Status = Ticket.Status
 
 
-@pytest.fixture
-def agent():
-    return AgentFactory()
-
-
-@pytest.fixture
-def team(agent):
-    return TeamFactory(members=[agent])
-
-
-@pytest.fixture
-def agent_client(client, agent):
-    client.force_login(agent)
-    return client
-
-
 def _ticket(subject="Order never arrived", **kwargs):
     return services.ticket_create(
         customer=CustomerFactory(), subject=subject, channel=Channel.EMAIL, body_text="Hello", **kwargs

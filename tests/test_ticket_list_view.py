@@ -28,22 +28,6 @@ URL = reverse("tickets:list")
 Status = Ticket.Status
 
 
-@pytest.fixture
-def agent():
-    return AgentFactory()
-
-
-@pytest.fixture
-def team(agent):
-    return TeamFactory(members=[agent])
-
-
-@pytest.fixture
-def agent_client(client, agent):
-    client.force_login(agent)
-    return client
-
-
 def _ticket(subject="Order never arrived", *, channel=Channel.EMAIL, **kwargs):
     customer = kwargs.pop("customer", None) or CustomerFactory()
     return services.ticket_create(customer=customer, subject=subject, channel=channel, body_text="Hello", **kwargs)

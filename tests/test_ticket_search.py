@@ -7,7 +7,7 @@ import pytest
 from django.db import connection
 from django.urls import reverse
 
-from tests.factories import AgentFactory, TeamFactory
+from tests.factories import TeamFactory
 from tickets import services
 from tickets.models import Channel, Message, Ticket
 from tickets.search import identity_values
@@ -15,22 +15,6 @@ from tickets.search import identity_values
 pytestmark = pytest.mark.django_db
 
 URL = reverse("tickets:list")
-
-
-@pytest.fixture
-def agent():
-    return AgentFactory()
-
-
-@pytest.fixture
-def team(agent):
-    return TeamFactory(members=[agent])
-
-
-@pytest.fixture
-def agent_client(client, agent):
-    client.force_login(agent)
-    return client
 
 
 @pytest.fixture
