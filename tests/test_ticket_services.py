@@ -433,3 +433,13 @@ def test_hostile_html_is_sanitized_when_stored():
     assert "<b>there</b>" in html
     assert 'href="https://shop.example/order/7"' in html
     assert 'rel="noopener noreferrer nofollow"' in html
+
+
+def test_a_long_tag_list_is_recorded_without_overflowing_the_audit_trail():
+    ticket = _new_ticket()
+    tags = [f"customer-segment-{n:03d}" for n in range(20)]  # about 460 characters joined
+
+    services.ticket_set_tags(ticket=ticket, tags=tags)
+
+    assert ticket.tags.count() == 20
+    assert len(ticket.events.get(kind=TicketEvent.Kind.TAGS).to_value) <= 200

@@ -85,9 +85,7 @@ def ticket_create(
         tag_rows = _tags_get_or_create(tags)
         if tag_rows:
             ticket.tags.set(tag_rows)
-        TicketEvent.objects.create(
-            ticket=ticket, kind=TicketEvent.Kind.CREATED, actor=actor, to_value=channel, created_at=now
-        )
+        _event(ticket, TicketEvent.Kind.CREATED, actor, "", channel, now).save()
         if body_text or body_html:
             message_add(
                 ticket=ticket,
@@ -260,14 +258,7 @@ def ticket_change_status(
         locked.status = status
         locked.updated_at = now
         locked.save(update_fields=update_fields)
-        TicketEvent.objects.create(
-            ticket=locked,
-            kind=TicketEvent.Kind.STATUS,
-            actor=actor,
-            from_value=previous,
-            to_value=status,
-            created_at=now,
-        )
+        _event(locked, TicketEvent.Kind.STATUS, actor, previous, status, now).save()
     _copy_state(locked, ticket)
     return ticket
 
@@ -311,14 +302,7 @@ def ticket_change_priority(*, ticket: Ticket, priority: str, actor: User | None 
         locked = _lock(ticket)
         if locked.priority != priority:
             now = timezone.now()
-            TicketEvent.objects.create(
-                ticket=locked,
-                kind=TicketEvent.Kind.PRIORITY,
-                actor=actor,
-                from_value=locked.priority,
-                to_value=priority,
-                created_at=now,
-            )
+            _event(locked, TicketEvent.Kind.PRIORITY, actor, locked.priority, priority, now).save()
             locked.priority, locked.updated_at = priority, now
             locked.save(update_fields=["priority", "updated_at"])
     _copy_state(locked, ticket)
@@ -336,14 +320,7 @@ def ticket_set_tags(*, ticket: Ticket, tags: Iterable[str], actor: User | None =
             now = timezone.now()
             locked.updated_at = now
             locked.save(update_fields=["updated_at"])
-            TicketEvent.objects.create(
-                ticket=locked,
-                kind=TicketEvent.Kind.TAGS,
-                actor=actor,
-                from_value=", ".join(before),
-                to_value=", ".join(after),
-                created_at=now,
-            )
+            _event(locked, TicketEvent.Kind.TAGS, actor, ", ".join(before), ", ".join(after), now).save()
     _copy_state(locked, ticket)
     return ticket
 
@@ -356,14 +333,7 @@ def ticket_switch_channel(*, ticket: Ticket, channel: str, actor: User | None = 
         locked = _lock(ticket)
         if locked.current_channel != channel:
             now = timezone.now()
-            TicketEvent.objects.create(
-                ticket=locked,
-                kind=TicketEvent.Kind.CHANNEL_SWITCH,
-                actor=actor,
-                from_value=locked.current_channel,
-                to_value=channel,
-                created_at=now,
-            )
+            _event(locked, TicketEvent.Kind.CHANNEL_SWITCH, actor, locked.current_channel, channel, now).save()
             locked.current_channel = channel
             locked.channel_switch_count += 1
             locked.updated_at = now
