@@ -7,4 +7,19 @@ BEAT_SCHEDULE = {
         "task": "tickets.tasks.close_solved_tickets",
         "schedule": crontab(minute="*/15"),
     },
+    # Replies whose delivery task was lost (broker restart) still go out.
+    "send-stuck-email": {
+        "task": "channels_intake.email.outbound.send_stuck_email",
+        "schedule": crontab(minute="*/5"),
+    },
+    # Each mailbox has its own interval (Mailbox.poll_interval_seconds); this only asks which are due.
+    "poll-imap-mailboxes": {
+        "task": "channels_intake.email.imap_tasks.poll_due_mailboxes",
+        "schedule": 15.0,
+    },
+    # Stored mail that no worker processed (lost task, database outage) is processed, or quarantined.
+    "process-stale-inbound-email": {
+        "task": "channels_intake.tasks.process_stale_inbound_email",
+        "schedule": crontab(minute="*/5"),
+    },
 }

@@ -58,6 +58,7 @@ INSTALLED_APPS = [
     "rest_framework",
     "django_filters",
     "django_htmx",
+    "anymail",
     "accounts",
     "tickets",
     "channels_intake",
@@ -189,6 +190,36 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 vars().update(env.email_url("EMAIL_URL", default="consolemail://"))
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Support <support@localhost>")
 SERVER_EMAIL = env.str("SERVER_EMAIL", default=DEFAULT_FROM_EMAIL)
+# An inbound attachment bigger than this is not kept as a file (the raw message still is, whole);
+# the ticket gets a note saying so.
+HELPDESK_EMAIL_MAX_ATTACHMENT_BYTES = env.int("HELPDESK_EMAIL_MAX_ATTACHMENT_BYTES", default=25 * 1024 * 1024)
+
+# --- Inbound email webhooks (django-anymail) ----------------------------------------------
+# Providers POST received mail to /inbound/email/<provider>/inbound/ (Mandrill: /inbound/email/mandrill/,
+# CloudMailin: /inbound/email/cloudmailin/). Put ANYMAIL_WEBHOOK_SECRET ("user:password") in the URL you give
+# the provider (https://user:password@host/...): it is the only check for Postmark, SendGrid, Amazon SES
+# (plus SNS signatures) and CloudMailin. Mailgun and Mandrill also sign each post with their own key.
+# Amazon SES with an S3 action reads the message with boto3's usual AWS_* credentials.
+# An empty value is left out, so anymail refuses a signed provider's posts rather than trusting an empty key.
+ANYMAIL = {
+    name: value
+    for name, value in {
+        "WEBHOOK_SECRET": env.str("ANYMAIL_WEBHOOK_SECRET", default=""),
+        "MAILGUN_WEBHOOK_SIGNING_KEY": env.str("MAILGUN_WEBHOOK_SIGNING_KEY", default=""),
+        "MANDRILL_WEBHOOK_KEY": env.str("MANDRILL_WEBHOOK_KEY", default=""),
+        # The exact URL entered at Mandrill (it is signed); empty: the URL the request came to.
+        "MANDRILL_WEBHOOK_URL": env.str("MANDRILL_WEBHOOK_URL", default=""),
+        # Sending through a provider (EMAIL_BACKEND below) needs its API key.
+        "MAILGUN_API_KEY": env.str("MAILGUN_API_KEY", default=""),
+        "MANDRILL_API_KEY": env.str("MANDRILL_API_KEY", default=""),
+        "POSTMARK_SERVER_TOKEN": env.str("POSTMARK_SERVER_TOKEN", default=""),
+        "SENDGRID_API_KEY": env.str("SENDGRID_API_KEY", default=""),
+    }.items()
+    if value
+}
+# Send through a provider's API instead of EMAIL_URL's SMTP, e.g. anymail.backends.mailgun.EmailBackend.
+if env.str("EMAIL_BACKEND", default=""):
+    EMAIL_BACKEND = env.str("EMAIL_BACKEND")
 
 # --- Security -----------------------------------------------------------------------------
 # With DEBUG off, cookies only travel over HTTPS and browsers are told to stay on HTTPS.

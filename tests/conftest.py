@@ -5,6 +5,9 @@ import pytest
 from helpdesk.celery import app as celery_app
 from tests.factories import AgentFactory, TeamFactory
 
+# Real outside parts started by the tests themselves.
+pytest_plugins = ["tests.imap_server", "tests.smtp_server"]
+
 
 @pytest.fixture(autouse=True)
 def _test_settings(settings):

@@ -7,6 +7,7 @@ from django.utils import timezone
 
 from accounts.models import User
 from accounts.roles import Role, user_set_role
+from channels_intake.models import InboundEmail, Mailbox
 from tickets.models import (
     Attachment,
     Channel,
@@ -20,6 +21,7 @@ from tickets.models import (
     Team,
     Ticket,
     TicketEvent,
+    TicketParticipant,
     TimeEntry,
 )
 
@@ -194,3 +196,35 @@ class MacroFactory(factory.django.DjangoModelFactory):
     name = factory.Sequence(lambda n: f"Macro {n}")
     body = "Hello {customer_name}, about #{ticket_number}: {agent_name}"
     owner = factory.SubFactory(AgentFactory)
+
+
+class MailboxFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Mailbox
+        django_get_or_create = ("name",)
+
+    name = factory.Sequence(lambda n: f"support{n}")
+    email_address = factory.LazyAttribute(lambda box: f"{box.name}@help.example.com")
+    from_name = "Example Support"
+
+
+class InboundEmailFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = InboundEmail
+
+    mailbox = factory.SubFactory(MailboxFactory)
+    source = InboundEmail.Source.PIPE
+    raw = b"From: someone@example.com\r\nSubject: Hello\r\nMessage-ID: <x@example.com>\r\n\r\nHi\r\n"
+    size = factory.LazyAttribute(lambda row: len(row.raw))
+    sha256 = factory.Sequence(lambda n: f"{n:064x}")
+    dedupe_key = factory.Sequence(lambda n: f"id:factory-{n}@example.com")
+    from_address = "someone@example.com"
+    subject = "Hello"
+
+
+class TicketParticipantFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = TicketParticipant
+
+    ticket = factory.SubFactory(TicketFactory)
+    customer = factory.SubFactory(CustomerFactory)

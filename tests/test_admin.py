@@ -11,6 +11,7 @@ from tests.factories import (
     CustomerFactory,
     CustomerIdentityFactory,
     CustomerMergeFactory,
+    InboundEmailFactory,
     MessageFactory,
     OrganizationFactory,
     TagFactory,
@@ -40,6 +41,7 @@ def one_of_everything():
     OrganizationFactory()
     TeamFactory(members=[AgentFactory()])
     TagFactory()
+    InboundEmailFactory(ticket=message.ticket, message=message)
 
 
 def test_every_registered_model_has_a_working_list_and_change_page(admin_client, one_of_everything):

@@ -33,3 +33,27 @@ def html_sanitize(html: str) -> str:
         link_rel="noopener noreferrer nofollow",
         strip_comments=True,
     )
+
+
+def html_for_display(html: str, *, inline_image_urls: dict[str, str]) -> str:
+    """Stored (already sanitized) email HTML made ready to show: inline images point at our stored
+    attachments, and remote images are dropped, so opening a mail never tells its sender (or a
+    tracker) that it was read."""
+    if not html:
+        return ""
+
+    def rewrite(tag: str, attribute: str, value: str) -> str | None:
+        if tag == "img" and attribute == "src":
+            if value.lower().startswith("cid:"):
+                return inline_image_urls.get(value[4:].strip("<>"))
+            return value if value.startswith("/") else None
+        return value
+
+    return nh3.clean(
+        html,
+        tags=_TAGS,
+        attributes=_ATTRIBUTES,
+        url_schemes=_URL_SCHEMES,
+        link_rel="noopener noreferrer nofollow",
+        attribute_filter=rewrite,
+    )

@@ -301,6 +301,27 @@ class Message(models.Model):
     delivery_status = models.CharField(
         _("delivery"), max_length=10, choices=DeliveryStatus.choices, blank=True, default=DeliveryStatus.NONE
     )
+    # db_default: rows written by bulk COPY (seed_demo) may leave these two columns out.
+    delivery_error = models.TextField(
+        _("delivery problem"),
+        blank=True,
+        default="",
+        db_default="",
+        help_text=_("Why sending failed or bounced, in the words of the server."),
+    )
+    email_recipients = models.TextField(
+        _("email recipients"),
+        blank=True,
+        default="",
+        db_default="",
+        help_text=_("Who an email was addressed to (To and Cc), comma-separated."),
+    )
+    quoted_text_start = models.PositiveIntegerField(
+        _("quoted history starts at"),
+        null=True,
+        blank=True,
+        help_text=_("Where the quoted earlier mail and signature begin in the text; the timeline folds them away."),
+    )
     mentions = models.ManyToManyField(
         settings.AUTH_USER_MODEL, blank=True, related_name="mentioned_in", help_text=_("Agents @mentioned in a note.")
     )
@@ -330,6 +351,15 @@ class Message(models.Model):
     @property
     def is_public_agent_reply(self) -> bool:
         return self.direction == self.Direction.OUTBOUND and not self.is_automatic
+
+    @property
+    def visible_text(self) -> str:
+        """The text without the quoted earlier mail and signature, which the timeline folds away."""
+        return self.body_text[: self.quoted_text_start].rstrip() if self.quoted_text_start else self.body_text
+
+    @property
+    def folded_text(self) -> str:
+        return self.body_text[self.quoted_text_start :] if self.quoted_text_start else ""
 
 
 def attachment_path(instance: Attachment, filename: str) -> str:
@@ -474,6 +504,25 @@ class TicketFollower(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} follows #{self.ticket_id}"
+
+
+class TicketParticipant(models.Model):
+    """Someone besides the ticket's customer who takes part in the conversation (Cc'd on an email).
+
+    Participants receive the public replies, and their own mail joins the ticket.
+    """
+
+    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="participants")
+    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="participations")
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("participant")
+        verbose_name_plural = _("participants")
+        constraints = [models.UniqueConstraint(fields=["ticket", "customer"], name="ticket_participant_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.customer} on #{self.ticket_id}"
 
 
 class SavedView(models.Model):

@@ -13,6 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import User
+from tickets.delivery import outbound_enqueue
 from tickets.html import html_sanitize
 from tickets.models import (
     Channel,
@@ -114,6 +115,8 @@ def message_add(
     email_message_id: str = "",
     email_in_reply_to: str = "",
     email_references: str = "",
+    email_recipients: str = "",
+    quoted_text_start: int | None = None,
     created_at: datetime | None = None,
 ) -> Message:
     """Add a message and apply what it means for the ticket.
@@ -187,6 +190,8 @@ def message_add(
             email_message_id=email_message_id,
             email_in_reply_to=email_in_reply_to,
             email_references=email_references,
+            email_recipients=email_recipients,
+            quoted_text_start=quoted_text_start,
             delivery_status=(
                 Message.DeliveryStatus.QUEUED if direction == Direction.OUTBOUND else Message.DeliveryStatus.NONE
             ),
@@ -194,6 +199,7 @@ def message_add(
         )
         locked.save(update_fields=sorted(update_fields))
         TicketEvent.objects.bulk_create(events)
+        outbound_enqueue(message)
     if locked.pk == ticket.pk:
         _copy_state(locked, ticket)
     return message

@@ -61,8 +61,11 @@ class Command(BaseCommand):
         parser.add_argument("--runs", type=int, default=20, help="Requests timed per page (default 20).")
         parser.add_argument("--creates", type=int, default=300, help="ticket_create calls timed (default 300).")
         parser.add_argument("--seed", type=int, default=42, help="Seed for the tickets added, if any.")
+        parser.add_argument(
+            "--emails", type=int, default=10_000, help="Emails ingested from files for the intake figure (0: skip)."
+        )
 
-    def handle(self, *args, tickets: int, runs: int, creates: int, seed: int, **options) -> None:
+    def handle(self, *args, tickets: int, runs: int, creates: int, seed: int, emails: int, **options) -> None:
         if runs < 1 or creates < 1 or tickets < 0:
             raise CommandError("--runs and --creates must be at least 1, --tickets at least 0.")
         executor = MigrationExecutor(connection)
@@ -95,6 +98,8 @@ class Command(BaseCommand):
             self._creates(creates, admin)
         except Exception as error:  # the service may be mid-change too; report and finish
             self._line("ticket_create + first message", f"failed: {type(error).__name__}: {error}")
+        if emails:
+            self._emails(emails)
 
     def _line(self, label: str, text: str) -> None:
         self.stdout.write(f"{label:<32} {text}")
@@ -189,3 +194,18 @@ class Command(BaseCommand):
         seconds = time.perf_counter() - started
         Ticket.objects.filter(pk__in=created).delete()
         self._line("ticket_create + first message", f"{count / seconds:7.1f} per second   ({count} in {seconds:.2f} s)")
+
+    def _emails(self, count: int) -> None:
+        """Raw .eml files stored and processed one by one in this process, as one intake worker does."""
+        from channels_intake.bench import email_ingest_bench
+
+        try:
+            figures = email_ingest_bench(count=count)
+        except Exception as error:  # report and finish, like the other figures
+            self._line("email intake (one worker)", f"failed: {type(error).__name__}: {error}")
+            return
+        self._line(
+            "email intake (one worker)",
+            f"{figures.per_second:7.1f} per second   ({figures.messages} emails, {figures.tickets} tickets, "
+            f"{figures.seconds:.1f} s)",
+        )

@@ -8,6 +8,7 @@ from django.db.models import Count
 
 from accounts.models import User
 from accounts.roles import Role, user_set_role
+from channels_intake.models import Mailbox
 from tickets import services
 from tickets.models import Channel, Customer, Team
 
@@ -44,6 +45,7 @@ class Command(BaseCommand):
         self._portal_customer(customer_user)
         logins.append((Role.CUSTOMER.value, "customer", password))
 
+        mailbox = self._demo_mailbox()
         url = f"http://{host}:{port}/"
         lines = [
             "",
@@ -53,8 +55,27 @@ class Command(BaseCommand):
             f"  {'role':<10}{'login':<12}password",
         ]
         lines += [f"  {role:<10}{username:<12}{password}" for role, username, password in logins]
-        lines += ["", "  Passwords are new on every `make demo`. Ctrl-C stops the server.", "=" * 64, ""]
+        lines += [
+            "",
+            f"  Email: mailbox '{mailbox.name}' <{mailbox.email_address}>. Send it a mail with",
+            f"    .venv/bin/python manage.py ingest_email --mailbox {mailbox.name} \\",
+            "      < channels_intake/demo/first-mail.eml",
+            "  Replies are printed in this terminal (EMAIL_URL=consolemail://).",
+            "",
+            "  Passwords are new on every `make demo`. Ctrl-C stops the server.",
+            "=" * 64,
+            "",
+        ]
         self.stdout.write("\n".join(lines))
+
+    def _demo_mailbox(self) -> Mailbox:
+        """The address the demo's mail goes to, feeding the busiest team; made once, then left as the admin set it."""
+        team = Team.objects.annotate(n=Count("tickets")).order_by("-n", "pk").first()
+        mailbox, _created = Mailbox.objects.get_or_create(
+            name="support",
+            defaults={"email_address": "support@helpdesk.example", "from_name": "Demo Support", "team": team},
+        )
+        return mailbox
 
     def _user(self, username: str, first_name: str) -> tuple[User, str]:
         password = secrets.token_urlsafe(9)

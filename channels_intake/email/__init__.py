@@ -1,0 +1,1 @@
+"""The email channel: parsing raw mail, classifying machine mail, threading, sending replies."""

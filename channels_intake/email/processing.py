@@ -1,0 +1,478 @@
+"""Turning a stored raw email into what it means: a ticket message, a bounce, or nothing at all.
+
+Order of decisions, each one final:
+1. unparseable -> quarantined (kept, visible in the admin, re-processable);
+2. a bounce -> our outbound message is marked bounced; other machine reports -> ignored;
+3. provider spam, or a sender over the hourly limit -> held for review;
+4. an auto-reply -> a note on its ticket at most, never a reply from us;
+5. anything else -> a customer message, threaded into its ticket or a new one.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import traceback
+from dataclasses import dataclass
+from datetime import timedelta
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.files.base import ContentFile
+from django.db import OperationalError, transaction
+from django.template.defaultfilters import filesizeformat
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from channels_intake.email.addresses import ticket_from_reply_address, ticket_from_subject
+from channels_intake.email.parsed import AutoKind, ParsedAttachment, ParsedMail
+from channels_intake.email.parsing import NotAnEmail, parse_email
+from channels_intake.email.quotes import split_reply
+from channels_intake.models import InboundEmail, Mailbox
+from tickets import services as ticket_services
+from tickets.identities import InvalidIdentity
+from tickets.models import (
+    Attachment,
+    Channel,
+    Customer,
+    CustomerIdentity,
+    Message,
+    Ticket,
+    TicketParticipant,
+)
+
+logger = logging.getLogger(__name__)
+
+Status = InboundEmail.Status
+MAX_PARTICIPANTS = 20  # a mail to a whole department must not subscribe fifty people to a ticket
+MACHINE_REPORTS = {
+    AutoKind.DSN_DELIVERED: "delivery report",
+    AutoKind.COMPLAINT: "spam complaint",
+    AutoKind.MDN: "read receipt",
+}
+
+
+@dataclass(frozen=True)
+class _Thread:
+    ticket: Ticket
+    how: str
+
+
+def inbound_email_process(*, inbound_email: InboundEmail, release_hold: bool = False) -> str:
+    """Process one stored email and record the outcome on it. Returns the new status.
+
+    `release_hold` processes a held message as normal mail (an admin looked at it and released it).
+    Database errors propagate so the task retries; every other failure quarantines the message.
+    """
+    row = inbound_email
+    # Saved with the outcome; a worker killed mid-way is counted by the stale-mail sweep instead.
+    row.attempts += 1
+    try:
+        parsed = parse_email(bytes(row.raw))
+    except NotAnEmail as error:
+        return _finish(row, Status.QUARANTINED, _("Not an email: %(error)s") % {"error": error})
+    except Exception:
+        return _finish(row, Status.QUARANTINED, _("Could not parse:") + "\n" + traceback.format_exc(limit=8))
+    try:
+        with transaction.atomic():
+            return _route(row, parsed, release_hold=release_hold)
+    except OperationalError:
+        raise
+    except Exception:
+        logger.exception("inbound email %s quarantined", row.pk)
+        return _finish(row, Status.QUARANTINED, _("Could not process:") + "\n" + traceback.format_exc(limit=8))
+
+
+def _finish(
+    row: InboundEmail,
+    status: str,
+    outcome: str,
+    *,
+    ticket: Ticket | None = None,
+    message: Message | None = None,
+    classification: str = "",
+) -> str:
+    row.status = status
+    row.outcome = outcome
+    row.ticket = ticket
+    row.message = message
+    row.processed_at = timezone.now()
+    fields = ["status", "outcome", "ticket", "message", "processed_at", "attempts"]
+    if classification:
+        row.classification = classification
+        fields.append("classification")
+    row.save(update_fields=fields)
+    return status
+
+
+def _route(row: InboundEmail, parsed: ParsedMail, *, release_hold: bool) -> str:
+    mailbox = row.mailbox
+    kind = parsed.classification.auto
+    if kind == AutoKind.BOUNCE:
+        return _record_bounce(row, parsed)
+    if kind in MACHINE_REPORTS:
+        return _finish(
+            row, Status.IGNORED, _("Machine mail (%(kind)s): no ticket.") % {"kind": kind}, classification=kind
+        )
+
+    sender = _sender_address(parsed)
+    if not sender:
+        return _finish(row, Status.QUARANTINED, _("The message has no sender address."), classification=kind)
+    ours = _our_addresses()
+    if _is_our_address(sender, ours):
+        return _finish(
+            row, Status.IGNORED, _("Sent from one of our own addresses: not a customer message."), classification=kind
+        )
+    if not release_hold:
+        if row.is_spam:
+            return _finish(row, Status.HELD, _("The provider marked it as spam."), classification=kind)
+        if _over_hourly_limit(row, mailbox, sender):
+            return _finish(
+                row,
+                Status.HELD,
+                _("The sender wrote more than %(limit)s messages within an hour.")
+                % {"limit": mailbox.hourly_sender_limit},
+                classification=kind,
+            )
+
+    try:
+        customer, _created = ticket_services.customer_get_or_create_by_identity(
+            kind=CustomerIdentity.Kind.EMAIL, value=sender, name=parsed.from_name
+        )
+    except (InvalidIdentity, ValidationError) as error:
+        return _finish(
+            row, Status.QUARANTINED, _("Unusable sender address: %(error)s") % {"error": error}, classification=kind
+        )
+    thread = _find_thread(parsed, mailbox, customer)
+
+    if kind == AutoKind.AUTO_REPLY:
+        return _record_auto_reply(row, parsed, thread)
+    return _add_customer_message(row, parsed, mailbox, customer, thread, kind, ours)
+
+
+# --- machine mail ---------------------------------------------------------------------------
+
+
+def _record_bounce(row: InboundEmail, parsed: ParsedMail) -> str:
+    bounce = parsed.classification.bounce
+    candidates = [
+        i for i in [bounce.original_message_id if bounce else "", parsed.in_reply_to, *parsed.references] if i
+    ]
+    original = (
+        Message.objects.filter(email_message_id__in=candidates, direction=Message.Direction.OUTBOUND)
+        .order_by("-created_at")
+        .first()
+        if candidates
+        else None
+    )
+    if original is None:
+        return _finish(row, Status.IGNORED, _("A bounce about mail we cannot find."), classification=AutoKind.BOUNCE)
+    if bounce and bounce.status.startswith("4"):
+        # A delay report: the sending server is still trying, so the message is not lost yet.
+        return _finish(
+            row,
+            Status.IGNORED,
+            _("Delivery of our message on #%(number)s is delayed (%(status)s); the server keeps trying.")
+            % {"number": original.ticket_id, "status": bounce.status},
+            ticket=original.ticket,
+            message=original,
+            classification=AutoKind.BOUNCE,
+        )
+    detail = " ".join(
+        part
+        for part in [
+            bounce.status if bounce else "",
+            ", ".join(bounce.recipients) if bounce else "",
+            (bounce.diagnostic if bounce else "")[:500],
+        ]
+        if part
+    )
+    original.delivery_status = Message.DeliveryStatus.BOUNCED
+    original.delivery_error = detail or _("The receiving server returned the message.")
+    original.save(update_fields=["delivery_status", "delivery_error"])
+    return _finish(
+        row,
+        Status.IGNORED,
+        _("Bounce: our message on #%(number)s was marked bounced.") % {"number": original.ticket_id},
+        ticket=original.ticket,
+        message=original,
+        classification=AutoKind.BOUNCE,
+    )
+
+
+def _record_auto_reply(row: InboundEmail, parsed: ParsedMail, thread: _Thread | None) -> str:
+    if thread is None or thread.ticket.merged_into_id:
+        return _finish(row, Status.IGNORED, _("Auto-reply to no ticket of ours."), classification=AutoKind.AUTO_REPLY)
+    # A note, so a vacation message neither reopens the ticket nor counts as the customer's answer.
+    note = ticket_services.message_add(
+        ticket=thread.ticket,
+        channel=Channel.EMAIL,
+        direction=Message.Direction.NOTE,
+        is_automatic=True,
+        body_text=_("Automatic reply from %(sender)s:") % {"sender": _sender_address(parsed)}
+        + "\n\n"
+        + (parsed.body_text.strip() or parsed.subject),
+        created_at=row.received_at,
+    )
+    return _finish(
+        row,
+        Status.PROCESSED,
+        _("Auto-reply, kept as a note on #%(number)s.") % {"number": thread.ticket.pk},
+        ticket=thread.ticket,
+        message=note,
+        classification=AutoKind.AUTO_REPLY,
+    )
+
+
+# --- who and where --------------------------------------------------------------------------
+
+
+def _sender_address(parsed: ParsedMail) -> str:
+    return (parsed.from_email or (parsed.reply_to[0] if parsed.reply_to else "")).strip().lower()
+
+
+def _our_addresses() -> set[str]:
+    # Read once per message: both the sender check and the participants need it.
+    return {address.lower() for address in Mailbox.objects.values_list("email_address", flat=True)}
+
+
+def _is_our_address(address: str, ours: set[str]) -> bool:
+    """Our mailboxes, and their +tagged reply addresses."""
+    local, _at, domain = address.lower().partition("@")
+    return address.lower() in ours or f"{local.partition('+')[0]}@{domain}" in ours
+
+
+def _over_hourly_limit(row: InboundEmail, mailbox: Mailbox, sender: str) -> bool:
+    if not mailbox.hourly_sender_limit:
+        return False
+    recent = InboundEmail.objects.filter(
+        mailbox=mailbox,
+        from_address=sender,
+        received_at__gte=row.received_at - timedelta(hours=1),
+        received_at__lte=row.received_at,
+        status__in=(Status.PROCESSED, Status.HELD),
+    ).exclude(pk=row.pk)
+    return recent.count() >= mailbox.hourly_sender_limit
+
+
+def _find_thread(parsed: ParsedMail, mailbox: Mailbox, customer: Customer) -> _Thread | None:
+    """The ticket this mail continues, if any signal names one the sender takes part in.
+
+    Signals, strongest first: our signed reply address, our Message-IDs in In-Reply-To/References,
+    the ticket number in the subject. Every one of them can be forged or reach the wrong person
+    (a forwarded mail), so the sender must be the ticket's customer or a participant.
+    """
+    candidates: list[tuple[int, str]] = []
+    recipients = [
+        *parsed.to,
+        *parsed.cc,
+        parsed.headers.get("delivered-to", ""),
+        parsed.headers.get("x-original-to", ""),
+    ]
+    for address in recipients:
+        if address and (number := ticket_from_reply_address(address, mailbox=mailbox)) is not None:
+            candidates.append((number, _("our reply address")))
+    references = [i for i in [parsed.in_reply_to, *reversed(parsed.references)] if i][:50]
+    if references:
+        found = (
+            Message.objects.filter(email_message_id__in=references)
+            .exclude(email_message_id="")
+            .order_by("-created_at")
+            .values_list("ticket_id", flat=True)
+            .first()
+        )
+        if found is not None:
+            candidates.append((found, _("In-Reply-To/References")))
+    if (number := ticket_from_subject(parsed.subject)) is not None:
+        candidates.append((number, _("the ticket number in the subject")))
+
+    for number, how in candidates:
+        ticket = Ticket.objects.filter(pk=number).first()
+        while ticket is not None and ticket.merged_into_id:
+            ticket = Ticket.objects.filter(pk=ticket.merged_into_id).first()
+        if ticket is None:
+            continue
+        if (
+            ticket.customer_id == customer.pk
+            or TicketParticipant.objects.filter(ticket=ticket, customer=customer).exists()
+        ):
+            return _Thread(ticket, how)
+    return None
+
+
+# --- the customer's message -----------------------------------------------------------------
+
+
+def _add_customer_message(
+    row: InboundEmail,
+    parsed: ParsedMail,
+    mailbox: Mailbox,
+    customer: Customer,
+    thread: _Thread | None,
+    kind: str,
+    ours: set[str],
+) -> str:
+    body_text = parsed.body_text.strip()
+    if not body_text and not parsed.body_html.strip():
+        body_text = _("(The email had no text.)")
+    quoted_start = _quoted_start(body_text)
+
+    ticket = thread.ticket if thread else None
+    followup_of: Ticket | None = None
+    if ticket is not None and ticket.status == Ticket.Status.CLOSED:
+        followup_of, ticket = ticket, None
+    created_ticket = ticket is None
+    if ticket is None:
+        ticket = ticket_services.ticket_create(
+            customer=customer,
+            subject=(parsed.subject or body_text[:80] or _("(no subject)"))[:255],
+            channel=Channel.EMAIL,
+            team=mailbox.team,
+            created_at=row.received_at,
+        )
+    was_solved = ticket.status == Ticket.Status.SOLVED
+    message, created = ticket_services.message_add_once(
+        ticket=ticket,
+        channel=Channel.EMAIL,
+        external_id=f"email:{mailbox.pk}:{row.dedupe_key}"[:500],
+        direction=Message.Direction.INBOUND,
+        body_text=body_text,
+        body_html=parsed.body_html,
+        author_customer=customer,
+        email_message_id=parsed.message_id[:500],
+        email_in_reply_to=parsed.in_reply_to[:500],
+        email_references=" ".join(parsed.references)[:10000],
+        email_recipients=", ".join([*parsed.to, *parsed.cc])[:5000],
+        quoted_text_start=quoted_start,
+        created_at=row.received_at,
+    )
+    if not created:
+        # The same mail came in through another source; this copy changes nothing.
+        return _finish(
+            row,
+            Status.PROCESSED,
+            _("Already on #%(number)s.") % {"number": message.ticket_id},
+            ticket=message.ticket,
+            message=message,
+            classification=kind,
+        )
+
+    refused = _store_attachments(message, parsed.attachments)
+    _add_participants(ticket, customer, parsed, ours)
+    if followup_of is not None:
+        ticket_services.ticket_link(ticket=ticket, related=followup_of, actor=None)
+    if refused:
+        _note_refused_attachments(ticket, row, refused)
+    if created_ticket and kind == AutoKind.NONE and mailbox.send_acknowledgement:
+        _acknowledge(ticket, mailbox, customer)
+
+    if followup_of is not None:
+        outcome = _("New ticket #%(number)s, a follow-up of closed #%(old)s.") % {
+            "number": ticket.pk,
+            "old": followup_of.pk,
+        }
+    elif created_ticket:
+        outcome = _("New ticket #%(number)s.") % {"number": ticket.pk}
+    elif was_solved:
+        outcome = _("Reopened #%(number)s (by %(how)s).") % {"number": ticket.pk, "how": thread.how if thread else ""}
+    else:
+        outcome = _("Added to #%(number)s (by %(how)s).") % {"number": ticket.pk, "how": thread.how if thread else ""}
+    return _finish(row, Status.PROCESSED, outcome, ticket=ticket, message=message, classification=kind)
+
+
+def _quoted_start(body_text: str) -> int | None:
+    """Where quoted history and signature begin, so the timeline can fold them; None when there is none."""
+    reply, quoted = split_reply(body_text)
+    quoted = quoted.strip()
+    if not quoted or not reply.strip():
+        return None
+    start = body_text.find(quoted[:200])
+    return start if start > 0 else None
+
+
+def _store_attachments(message: Message, attachments: list[ParsedAttachment]) -> list[ParsedAttachment]:
+    """Save each attachment as a file; returns those over the size limit, which are not kept."""
+    limit = settings.HELPDESK_EMAIL_MAX_ATTACHMENT_BYTES
+    refused: list[ParsedAttachment] = []
+    for part in attachments:
+        if part.size > limit:
+            refused.append(part)
+            continue
+        digest = hashlib.sha256(part.data).hexdigest()
+        attachment = Attachment(
+            message=message,
+            filename=(part.filename or "attachment")[:255],
+            content_type=(part.content_type or "application/octet-stream")[:255],
+            size=part.size,
+            sha256=digest,
+            content_id=part.content_id[:255],
+        )
+        attachment.file.save(_storage_name(part.filename), ContentFile(part.data), save=False)
+        attachment.save()
+    return refused
+
+
+def _storage_name(filename: str) -> str:
+    # The display name is kept in the row; the stored name only needs to be safe on any disk.
+    suffix = filename.rpartition(".")[2] if "." in filename else ""
+    suffix = "".join(c for c in suffix if c.isalnum())[:10]
+    return f"file.{suffix}" if suffix else "file"
+
+
+def _note_refused_attachments(ticket: Ticket, row: InboundEmail, refused: list[ParsedAttachment]) -> None:
+    names = ", ".join(f"{part.filename or _('(no name)')} ({filesizeformat(part.size)})" for part in refused)
+    ticket_services.message_add(
+        ticket=ticket,
+        channel=Channel.EMAIL,
+        direction=Message.Direction.NOTE,
+        is_automatic=True,
+        body_text=_(
+            "Attachments over the %(limit)s limit were not kept: %(names)s. "
+            "The original email is stored whole as inbound email %(id)s in the admin."
+        )
+        % {"limit": filesizeformat(settings.HELPDESK_EMAIL_MAX_ATTACHMENT_BYTES), "names": names, "id": row.pk},
+        created_at=row.received_at,
+    )
+
+
+def _add_participants(ticket: Ticket, sender: Customer, parsed: ParsedMail, ours: set[str]) -> None:
+    """Everyone else the customer wrote to (To and Cc, except our own addresses) joins the conversation."""
+    addresses = []
+    for address in [*parsed.to, *parsed.cc]:
+        address = address.strip().lower()
+        if address and "@" in address and not _is_our_address(address, ours) and address not in addresses:
+            addresses.append(address)
+    for address in addresses[:MAX_PARTICIPANTS]:
+        try:
+            person, _created = ticket_services.customer_get_or_create_by_identity(
+                kind=CustomerIdentity.Kind.EMAIL, value=address
+            )
+        except (InvalidIdentity, ValidationError):
+            continue
+        if person.pk not in (sender.pk, ticket.customer_id):
+            TicketParticipant.objects.get_or_create(ticket=ticket, customer=person)
+
+
+def acknowledgement_text(*, mailbox: Mailbox, ticket: Ticket, customer: Customer) -> str:
+    template = mailbox.acknowledgement_text.strip() or _(
+        "Hello {customer_name},\n\n"
+        "Thank you for writing to us. Your request has been received as ticket #{ticket_number}: "
+        "{subject}\n\n"
+        "We will answer as soon as we can. To add anything, simply reply to this email."
+    )
+    values = {"ticket_number": ticket.pk, "subject": ticket.subject, "customer_name": customer.name or _("there")}
+    try:
+        return template.format(**values)
+    except (KeyError, IndexError, ValueError):
+        # A typo in an admin's placeholder must not stop the mail; send it as written.
+        return template
+
+
+def _acknowledge(ticket: Ticket, mailbox: Mailbox, customer: Customer) -> None:
+    ticket_services.message_add(
+        ticket=ticket,
+        channel=Channel.EMAIL,
+        direction=Message.Direction.OUTBOUND,
+        is_automatic=True,
+        body_text=acknowledgement_text(mailbox=mailbox, ticket=ticket, customer=customer),
+    )
