@@ -14,9 +14,10 @@ class InboundMessage:
 
     `external_id` must identify the message at its source (mailbox + Message-ID, chat
     session + message id, provider event id): the same id delivered twice is stored once.
-    `ticket_hint` is a ticket number the source already knows (a reply address, a chat
-    session bound to a ticket, "[#1042]" in a subject); it is only trusted for the ticket's
-    own customer.
+    `ticket_hints` are ticket numbers the source found, strongest first, each with how it was
+    found (a signed reply address, a Message-ID we sent, "[#1042]" in a subject, a chat session
+    bound to a ticket). A hint is only trusted for the ticket's customer or a participant.
+    `ticket_hint` is the single-hint shorthand.
     """
 
     channel: str
@@ -29,7 +30,15 @@ class InboundMessage:
     body_html: str = ""
     received_at: datetime | None = None
     ticket_hint: int | None = None
+    ticket_hints: tuple[tuple[int, str], ...] = ()
+    team_id: int | None = None  # the team a new ticket goes to
+    email_recipients: str = ""
+    quoted_text_start: int | None = None
     email_message_id: str = ""
     email_in_reply_to: str = ""
     email_references: str = ""
     extra: dict = field(default_factory=dict)
+
+    def hints(self) -> list[tuple[int, str]]:
+        single = [(self.ticket_hint, "ticket number")] if self.ticket_hint is not None else []
+        return [*self.ticket_hints, *single]

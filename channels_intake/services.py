@@ -9,7 +9,7 @@ from django.utils.translation import gettext as _
 
 from channels_intake.inbound import InboundMessage
 from tickets import services as ticket_services
-from tickets.models import Customer, Message, Ticket
+from tickets.models import Customer, Message, Team, Ticket, TicketParticipant
 
 
 @dataclass(frozen=True)
@@ -19,6 +19,9 @@ class IngestResult:
     customer: Customer
     created_ticket: bool
     duplicate: bool
+    reopened: bool = False
+    thread_found_by: str = ""  # which hint put the message on an existing ticket
+    followup_of: Ticket | None = None  # the closed ticket this new one continues
 
 
 class _AlreadyStored(Exception):
@@ -26,26 +29,35 @@ class _AlreadyStored(Exception):
         self.message = message
 
 
-def _ticket_to_continue(hint: int | None, customer: Customer) -> Ticket | None:
-    """The ticket a message continues, if the hint names one of this customer's tickets that is not closed."""
-    if hint is None:
-        return None
-    ticket = Ticket.objects.filter(pk=hint).first()
-    if ticket is None:
-        return None
-    while ticket.merged_into_id:
-        ticket = Ticket.objects.get(pk=ticket.merged_into_id)
-    # A ticket number is easy to guess: only its own customer may add to it.
-    if ticket.customer_id != customer.pk or ticket.status == Ticket.Status.CLOSED:
-        return None
-    return ticket
+def ticket_to_continue(*, hints: list[tuple[int, str]], customer: Customer) -> tuple[Ticket, str] | None:
+    """The ticket a message continues: the first hint naming a ticket this customer takes part in.
+
+    Every hint can be forged or reach the wrong person (a ticket number is easy to guess, a mail
+    gets forwarded), so the sender must be the ticket's customer or one of its participants.
+    Merged tickets lead to the ticket they were merged into. The ticket may be closed: the caller
+    decides what a message to a closed ticket means.
+    """
+    for number, how in hints:
+        ticket = Ticket.objects.filter(pk=number).first()
+        while ticket is not None and ticket.merged_into_id:
+            ticket = Ticket.objects.filter(pk=ticket.merged_into_id).first()
+        if ticket is None:
+            continue
+        if (
+            ticket.customer_id == customer.pk
+            or TicketParticipant.objects.filter(ticket=ticket, customer=customer).exists()
+        ):
+            return ticket, how
+    return None
 
 
-def inbound_message_ingest(*, inbound: InboundMessage) -> IngestResult:
+def inbound_message_ingest(*, inbound: InboundMessage, customer: Customer | None = None) -> IngestResult:
     """Store a customer message: find or create the customer, thread it into a ticket, add it once.
 
-    Runs in one transaction, so a failure leaves no half-made customer or ticket behind.
-    A message already stored (same channel and external id) changes nothing.
+    A message to a solved ticket reopens it; to a closed ticket it opens a follow-up ticket linked to
+    the old one. Runs in one transaction, so a failure leaves no half-made customer or ticket behind.
+    A message already stored (same channel and external id) changes nothing. `customer` may be given
+    when the caller already resolved the sender.
     """
     existing = Message.objects.select_related("ticket__customer").filter(
         channel=inbound.channel, external_id=inbound.external_id
@@ -54,16 +66,23 @@ def inbound_message_ingest(*, inbound: InboundMessage) -> IngestResult:
         return IngestResult(found, found.ticket, found.ticket.customer, created_ticket=False, duplicate=True)
     try:
         with transaction.atomic():
-            customer, _created = ticket_services.customer_get_or_create_by_identity(
-                kind=inbound.sender_kind, value=inbound.sender_value, name=inbound.sender_name
-            )
-            ticket = _ticket_to_continue(inbound.ticket_hint, customer)
+            if customer is None:
+                customer, _created = ticket_services.customer_get_or_create_by_identity(
+                    kind=inbound.sender_kind, value=inbound.sender_value, name=inbound.sender_name
+                )
+            thread = ticket_to_continue(hints=inbound.hints(), customer=customer)
+            ticket, found_by = thread if thread else (None, "")
+            followup_of = None
+            if ticket is not None and ticket.status == Ticket.Status.CLOSED:
+                followup_of, ticket, found_by = ticket, None, ""
             created_ticket = ticket is None
+            reopened = ticket is not None and ticket.status == Ticket.Status.SOLVED
             if ticket is None:
                 ticket = ticket_services.ticket_create(
                     customer=customer,
-                    subject=inbound.subject or inbound.body_text[:80] or _("(no subject)"),
+                    subject=(inbound.subject or inbound.body_text[:80] or _("(no subject)"))[:255],
                     channel=inbound.channel,
+                    team=Team.objects.filter(pk=inbound.team_id).first() if inbound.team_id else None,
                     created_at=inbound.received_at,
                 )
             message, created = ticket_services.message_add_once(
@@ -77,13 +96,26 @@ def inbound_message_ingest(*, inbound: InboundMessage) -> IngestResult:
                 email_message_id=inbound.email_message_id,
                 email_in_reply_to=inbound.email_in_reply_to,
                 email_references=inbound.email_references,
+                email_recipients=inbound.email_recipients,
+                quoted_text_start=inbound.quoted_text_start,
                 created_at=inbound.received_at,
             )
             if not created:
                 # Another worker stored it between our check and now: undo our customer/ticket.
                 raise _AlreadyStored(message)
+            if followup_of is not None:
+                ticket_services.ticket_link(ticket=ticket, related=followup_of, actor=None)
     except _AlreadyStored as race:
         found = race.message
         return IngestResult(found, found.ticket, found.ticket.customer, created_ticket=False, duplicate=True)
     ticket.refresh_from_db()
-    return IngestResult(message, ticket, customer, created_ticket=created_ticket, duplicate=False)
+    return IngestResult(
+        message,
+        ticket,
+        customer,
+        created_ticket=created_ticket,
+        duplicate=False,
+        reopened=reopened,
+        thread_found_by=found_by,
+        followup_of=followup_of,
+    )

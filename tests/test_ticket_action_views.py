@@ -513,7 +513,7 @@ def test_the_ticket_page_with_its_action_panel_takes_a_fixed_number_of_queries(
     services.ticket_follow(ticket=ticket, user=agent)
 
     # As the ticket page itself (tests/test_ticket_detail_view.py), whatever the number of rows.
-    with django_assert_max_num_queries(17):
+    with django_assert_max_num_queries(18):
         response = agent_client.get(_page(ticket))
 
     assert response.text.count('class="msg ') == count

@@ -250,10 +250,10 @@ def test_the_page_takes_a_fixed_number_of_queries(
         services.ticket_change_priority(ticket=ticket, priority=["low", "high"][n % 2], actor=agent)
     TicketFactory.create_batch(5, customer=customer, team=team)
 
-    # session, user, role, ticket, tags, messages, attachments, events, identities, other tickets,
+    # session, user, role, ticket, tags, participants, messages, attachments, events, identities, other tickets,
     # time entries with their total, macros; the action panel: followers, links, teams, assignable agents,
     # mentions of the notes
-    with django_assert_max_num_queries(17):
+    with django_assert_max_num_queries(18):
         response = agent_client.get(_url(ticket))
 
     assert response.text.count('class="msg ') == messages

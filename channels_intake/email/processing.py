@@ -13,7 +13,6 @@ from __future__ import annotations
 import hashlib
 import logging
 import traceback
-from dataclasses import dataclass
 from datetime import timedelta
 
 from django.conf import settings
@@ -28,7 +27,9 @@ from channels_intake.email.addresses import ticket_from_reply_address, ticket_fr
 from channels_intake.email.parsed import AutoKind, ParsedAttachment, ParsedMail
 from channels_intake.email.parsing import NotAnEmail, parse_email
 from channels_intake.email.quotes import split_reply
+from channels_intake.inbound import InboundMessage
 from channels_intake.models import InboundEmail, Mailbox
+from channels_intake.services import inbound_message_ingest, ticket_to_continue
 from tickets import services as ticket_services
 from tickets.identities import InvalidIdentity
 from tickets.models import (
@@ -50,12 +51,6 @@ MACHINE_REPORTS = {
     AutoKind.COMPLAINT: "spam complaint",
     AutoKind.MDN: "read receipt",
 }
-
-
-@dataclass(frozen=True)
-class _Thread:
-    ticket: Ticket
-    how: str
 
 
 def inbound_email_process(*, inbound_email: InboundEmail, release_hold: bool = False) -> str:
@@ -143,11 +138,10 @@ def _route(row: InboundEmail, parsed: ParsedMail, *, release_hold: bool) -> str:
         return _finish(
             row, Status.QUARANTINED, _("Unusable sender address: %(error)s") % {"error": error}, classification=kind
         )
-    thread = _find_thread(parsed, mailbox, customer)
-
+    hints = _thread_hints(parsed, mailbox)
     if kind == AutoKind.AUTO_REPLY:
-        return _record_auto_reply(row, parsed, thread)
-    return _add_customer_message(row, parsed, mailbox, customer, thread, kind, ours)
+        return _record_auto_reply(row, parsed, ticket_to_continue(hints=hints, customer=customer))
+    return _add_customer_message(row, parsed, mailbox, customer, hints, kind, ours)
 
 
 # --- machine mail ---------------------------------------------------------------------------
@@ -200,12 +194,13 @@ def _record_bounce(row: InboundEmail, parsed: ParsedMail) -> str:
     )
 
 
-def _record_auto_reply(row: InboundEmail, parsed: ParsedMail, thread: _Thread | None) -> str:
-    if thread is None or thread.ticket.merged_into_id:
+def _record_auto_reply(row: InboundEmail, parsed: ParsedMail, thread: tuple[Ticket, str] | None) -> str:
+    if thread is None:
         return _finish(row, Status.IGNORED, _("Auto-reply to no ticket of ours."), classification=AutoKind.AUTO_REPLY)
+    ticket = thread[0]
     # A note, so a vacation message neither reopens the ticket nor counts as the customer's answer.
     note = ticket_services.message_add(
-        ticket=thread.ticket,
+        ticket=ticket,
         channel=Channel.EMAIL,
         direction=Message.Direction.NOTE,
         is_automatic=True,
@@ -217,8 +212,8 @@ def _record_auto_reply(row: InboundEmail, parsed: ParsedMail, thread: _Thread | 
     return _finish(
         row,
         Status.PROCESSED,
-        _("Auto-reply, kept as a note on #%(number)s.") % {"number": thread.ticket.pk},
-        ticket=thread.ticket,
+        _("Auto-reply, kept as a note on #%(number)s.") % {"number": ticket.pk},
+        ticket=ticket,
         message=note,
         classification=AutoKind.AUTO_REPLY,
     )
@@ -255,14 +250,11 @@ def _over_hourly_limit(row: InboundEmail, mailbox: Mailbox, sender: str) -> bool
     return recent.count() >= mailbox.hourly_sender_limit
 
 
-def _find_thread(parsed: ParsedMail, mailbox: Mailbox, customer: Customer) -> _Thread | None:
-    """The ticket this mail continues, if any signal names one the sender takes part in.
-
-    Signals, strongest first: our signed reply address, our Message-IDs in In-Reply-To/References,
-    the ticket number in the subject. Every one of them can be forged or reach the wrong person
-    (a forwarded mail), so the sender must be the ticket's customer or a participant.
-    """
-    candidates: list[tuple[int, str]] = []
+def _thread_hints(parsed: ParsedMail, mailbox: Mailbox) -> list[tuple[int, str]]:
+    """Tickets this mail may continue, strongest signal first: our signed reply address, our
+    Message-IDs in In-Reply-To/References, the ticket number in the subject. The ingestion service
+    trusts them only for the ticket's customer or a participant."""
+    hints: list[tuple[int, str]] = []
     recipients = [
         *parsed.to,
         *parsed.cc,
@@ -271,7 +263,7 @@ def _find_thread(parsed: ParsedMail, mailbox: Mailbox, customer: Customer) -> _T
     ]
     for address in recipients:
         if address and (number := ticket_from_reply_address(address, mailbox=mailbox)) is not None:
-            candidates.append((number, _("our reply address")))
+            hints.append((number, _("our reply address")))
     references = [i for i in [parsed.in_reply_to, *reversed(parsed.references)] if i][:50]
     if references:
         found = (
@@ -282,22 +274,10 @@ def _find_thread(parsed: ParsedMail, mailbox: Mailbox, customer: Customer) -> _T
             .first()
         )
         if found is not None:
-            candidates.append((found, _("In-Reply-To/References")))
+            hints.append((found, _("In-Reply-To/References")))
     if (number := ticket_from_subject(parsed.subject)) is not None:
-        candidates.append((number, _("the ticket number in the subject")))
-
-    for number, how in candidates:
-        ticket = Ticket.objects.filter(pk=number).first()
-        while ticket is not None and ticket.merged_into_id:
-            ticket = Ticket.objects.filter(pk=ticket.merged_into_id).first()
-        if ticket is None:
-            continue
-        if (
-            ticket.customer_id == customer.pk
-            or TicketParticipant.objects.filter(ticket=ticket, customer=customer).exists()
-        ):
-            return _Thread(ticket, how)
-    return None
+        hints.append((number, _("the ticket number in the subject")))
+    return hints
 
 
 # --- the customer's message -----------------------------------------------------------------
@@ -308,75 +288,63 @@ def _add_customer_message(
     parsed: ParsedMail,
     mailbox: Mailbox,
     customer: Customer,
-    thread: _Thread | None,
+    hints: list[tuple[int, str]],
     kind: str,
     ours: set[str],
 ) -> str:
     body_text = parsed.body_text.strip()
     if not body_text and not parsed.body_html.strip():
         body_text = _("(The email had no text.)")
-    quoted_start = _quoted_start(body_text)
-
-    ticket = thread.ticket if thread else None
-    followup_of: Ticket | None = None
-    if ticket is not None and ticket.status == Ticket.Status.CLOSED:
-        followup_of, ticket = ticket, None
-    created_ticket = ticket is None
-    if ticket is None:
-        ticket = ticket_services.ticket_create(
-            customer=customer,
-            subject=(parsed.subject or body_text[:80] or _("(no subject)"))[:255],
-            channel=Channel.EMAIL,
-            team=mailbox.team,
-            created_at=row.received_at,
-        )
-    was_solved = ticket.status == Ticket.Status.SOLVED
-    message, created = ticket_services.message_add_once(
-        ticket=ticket,
+    inbound = InboundMessage(
         channel=Channel.EMAIL,
         external_id=f"email:{mailbox.pk}:{row.dedupe_key}"[:500],
-        direction=Message.Direction.INBOUND,
+        sender_kind=CustomerIdentity.Kind.EMAIL,
+        sender_value=_sender_address(parsed),
+        sender_name=parsed.from_name,
+        subject=parsed.subject,
         body_text=body_text,
         body_html=parsed.body_html,
-        author_customer=customer,
+        received_at=row.received_at,
+        ticket_hints=tuple(hints),
+        team_id=mailbox.team_id,
         email_message_id=parsed.message_id[:500],
         email_in_reply_to=parsed.in_reply_to[:500],
         email_references=" ".join(parsed.references)[:10000],
         email_recipients=", ".join([*parsed.to, *parsed.cc])[:5000],
-        quoted_text_start=quoted_start,
-        created_at=row.received_at,
+        quoted_text_start=_quoted_start(body_text),
     )
-    if not created:
+    result = inbound_message_ingest(inbound=inbound, customer=customer)
+    ticket, message = result.ticket, result.message
+    if result.duplicate:
         # The same mail came in through another source; this copy changes nothing.
         return _finish(
             row,
             Status.PROCESSED,
-            _("Already on #%(number)s.") % {"number": message.ticket_id},
-            ticket=message.ticket,
+            _("Already on #%(number)s.") % {"number": ticket.pk},
+            ticket=ticket,
             message=message,
             classification=kind,
         )
 
     refused = _store_attachments(message, parsed.attachments)
     _add_participants(ticket, customer, parsed, ours)
-    if followup_of is not None:
-        ticket_services.ticket_link(ticket=ticket, related=followup_of, actor=None)
     if refused:
         _note_refused_attachments(ticket, row, refused)
-    if created_ticket and kind == AutoKind.NONE and mailbox.send_acknowledgement:
+    if result.created_ticket and kind == AutoKind.NONE and mailbox.send_acknowledgement:
         _acknowledge(ticket, mailbox, customer)
 
-    if followup_of is not None:
+    values = {"number": ticket.pk, "how": result.thread_found_by}
+    if result.followup_of is not None:
         outcome = _("New ticket #%(number)s, a follow-up of closed #%(old)s.") % {
             "number": ticket.pk,
-            "old": followup_of.pk,
+            "old": result.followup_of.pk,
         }
-    elif created_ticket:
-        outcome = _("New ticket #%(number)s.") % {"number": ticket.pk}
-    elif was_solved:
-        outcome = _("Reopened #%(number)s (by %(how)s).") % {"number": ticket.pk, "how": thread.how if thread else ""}
+    elif result.created_ticket:
+        outcome = _("New ticket #%(number)s.") % values
+    elif result.reopened:
+        outcome = _("Reopened #%(number)s (by %(how)s).") % values
     else:
-        outcome = _("Added to #%(number)s (by %(how)s).") % {"number": ticket.pk, "how": thread.how if thread else ""}
+        outcome = _("Added to #%(number)s (by %(how)s).") % values
     return _finish(row, Status.PROCESSED, outcome, ticket=ticket, message=message, classification=kind)
 
 

@@ -413,3 +413,61 @@ def test_the_sweep_processes_mail_no_worker_took_and_gives_up_after_too_many_att
     assert hopeless.status == InboundEmail.Status.QUARANTINED
     assert "quarantined" in hopeless.outcome
     assert fresh.status == InboundEmail.Status.RECEIVED  # a worker has it in hand
+
+
+def _nested_multiparts(depth: int) -> bytes:
+    head = (
+        b"From: deep@example.com\r\nTo: support0@help.example.com\r\n"
+        b"Subject: Deep\r\nMessage-ID: <deep@example.com>\r\n"
+    )
+    body = b""
+    for level in range(depth):
+        body += b'Content-Type: multipart/mixed; boundary="b%d"\r\n\r\n--b%d\r\n' % (level, level)
+    body += b"Content-Type: text/plain\r\n\r\nThe innermost words.\r\n"
+    for level in reversed(range(depth)):
+        body += b"--b%d--\r\n" % level
+    return head + b"MIME-Version: 1.0\r\n" + body
+
+
+BAD_INPUT = {
+    "empty": (b"\r\n\r\n", "quarantined", "sender"),
+    "no From": (b"To: support0@help.example.com\r\nSubject: Who am I\r\n\r\nHello\r\n", "quarantined", "sender"),
+    "binary garbage": (bytes(range(256)) * 40, "quarantined", "sender"),
+    "10 MB header": (
+        b"From: big@example.com\r\nSubject: Big header\r\nX-Huge: "
+        + b"a" * (10 * 1024 * 1024)
+        + b"\r\n\r\nStill here\r\n",
+        "processed",
+        "New ticket",
+    ),
+    "200 nested multiparts": (_nested_multiparts(200), "processed", "New ticket"),
+}
+
+
+@pytest.mark.parametrize("name", BAD_INPUT)
+def test_bad_input_gets_a_clear_outcome_and_the_raw_mail_is_kept(mailbox, name):
+    raw, status, outcome = BAD_INPUT[name]
+
+    row = deliver(mailbox, raw)
+
+    assert row.status == status
+    assert outcome in row.outcome
+    assert bytes(InboundEmail.objects.get(pk=row.pk).raw) == raw
+    if status == "processed":
+        text = row.message.body_text
+        assert "Still here" in text or "The innermost words." in text
+
+
+def test_the_ticket_page_lists_who_is_in_copy(mailbox, client):
+    from django.urls import reverse
+
+    from tests.factories import AdminFactory
+
+    row = deliver(mailbox, raw_mail(cc="Nima Boss <nima@example.com>, colleague@example.com"))
+    client.force_login(AdminFactory())
+
+    page = client.get(reverse("tickets:detail", args=[row.ticket.pk])).content.decode()
+
+    assert "In copy" in page
+    assert 'title="nima@example.com"' in page
+    assert "colleague@example.com" in page
