@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import re
 import secrets
+from email.utils import parseaddr
 
+from django.conf import settings
 from django.utils.crypto import constant_time_compare, salted_hmac
 
 from channels_intake.models import Mailbox
@@ -56,3 +58,16 @@ def new_message_id(*, mailbox: Mailbox, ticket_number: int, message_pk: int) -> 
     """A globally unique Message-ID (without brackets) in the mailbox's domain."""
     domain = mailbox.email_address.rpartition("@")[2] or "localhost"
     return f"helpdesk.{ticket_number}.{message_pk}.{secrets.token_hex(6)}@{domain}"
+
+
+def our_addresses() -> set[str]:
+    """Every address we send from: the mailboxes and the default sender (lower case)."""
+    ours = {address.lower() for address in Mailbox.objects.values_list("email_address", flat=True)}
+    ours.add(parseaddr(settings.DEFAULT_FROM_EMAIL)[1].lower())
+    return ours
+
+
+def is_our_address(address: str, ours: set[str]) -> bool:
+    """One of `ours`, or its +tagged reply address (support+t1042-...@): never a customer, never Cc'd."""
+    local, _at, domain = address.lower().partition("@")
+    return address.lower() in ours or f"{local.partition('+')[0]}@{domain}" in ours

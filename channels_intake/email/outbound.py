@@ -23,7 +23,13 @@ from django.utils.html import format_html, linebreaks, strip_tags
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 
-from channels_intake.email.addresses import new_message_id, reply_address, subject_with_number
+from channels_intake.email.addresses import (
+    is_our_address,
+    new_message_id,
+    our_addresses,
+    reply_address,
+    subject_with_number,
+)
 from channels_intake.models import InboundEmail, Mailbox
 from tickets.models import Channel, CustomerIdentity, Message, Ticket
 
@@ -83,30 +89,18 @@ def _email_of(customer_ids: list[int]) -> dict[int, str]:
     return found
 
 
-def _our_addresses() -> set[str]:
-    ours = {address.lower() for address in Mailbox.objects.values_list("email_address", flat=True)}
-    ours.add(parseaddr(settings.DEFAULT_FROM_EMAIL)[1].lower())
-    return ours
-
-
-def _is_ours(address: str, ours: set[str]) -> bool:
-    # support+t1042-...@example.com is the mailbox too: never Cc ourselves (a loop waiting to happen).
-    local, _at, domain = address.lower().partition("@")
-    return address.lower() in ours or f"{local.split('+')[0]}@{domain}" in ours
-
-
 def _recipients(ticket: Ticket, mailbox: Mailbox | None) -> tuple[str, list[str]]:
     """(To, Cc) as bare addresses; To is empty when the customer has no email address."""
     participant_ids = list(ticket.participants.order_by("created_at", "id").values_list("customer_id", flat=True))
     emails = _email_of([ticket.customer_id, *participant_ids])
     to = emails.get(ticket.customer_id, "")
-    ours = _our_addresses()
+    ours = our_addresses()
     if mailbox is not None:
         ours.add(mailbox.email_address.lower())
     cc: list[str] = []
     for customer_id in participant_ids:
         address = emails.get(customer_id, "")
-        if address and address.lower() != to.lower() and not _is_ours(address, ours) and address not in cc:
+        if address and address.lower() != to.lower() and not is_our_address(address, ours) and address not in cc:
             cc.append(address)
     return to, cc
 

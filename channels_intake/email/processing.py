@@ -23,7 +23,12 @@ from django.template.defaultfilters import filesizeformat
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from channels_intake.email.addresses import ticket_from_reply_address, ticket_from_subject
+from channels_intake.email.addresses import (
+    is_our_address,
+    our_addresses,
+    ticket_from_reply_address,
+    ticket_from_subject,
+)
 from channels_intake.email.parsed import AutoKind, ParsedAttachment, ParsedMail
 from channels_intake.email.parsing import NotAnEmail, parse_email
 from channels_intake.email.quotes import split_reply
@@ -113,8 +118,8 @@ def _route(row: InboundEmail, parsed: ParsedMail, *, release_hold: bool) -> str:
     sender = _sender_address(parsed)
     if not sender:
         return _finish(row, Status.QUARANTINED, _("The message has no sender address."), classification=kind)
-    ours = _our_addresses()
-    if _is_our_address(sender, ours):
+    ours = our_addresses()
+    if is_our_address(sender, ours):
         return _finish(
             row, Status.IGNORED, _("Sent from one of our own addresses: not a customer message."), classification=kind
         )
@@ -130,6 +135,11 @@ def _route(row: InboundEmail, parsed: ParsedMail, *, release_hold: bool) -> str:
                 classification=kind,
             )
 
+    if kind == AutoKind.AUTO_REPLY:
+        # Only someone we already know can have a ticket to note it on; no customer is made for a robot.
+        known = CustomerIdentity.objects.filter(kind=CustomerIdentity.Kind.EMAIL, value=sender).first()
+        thread = ticket_to_continue(hints=_thread_hints(parsed, mailbox), customer=known.customer) if known else None
+        return _record_auto_reply(row, parsed, thread)
     try:
         customer, _created = ticket_services.customer_get_or_create_by_identity(
             kind=CustomerIdentity.Kind.EMAIL, value=sender, name=parsed.from_name
@@ -138,10 +148,7 @@ def _route(row: InboundEmail, parsed: ParsedMail, *, release_hold: bool) -> str:
         return _finish(
             row, Status.QUARANTINED, _("Unusable sender address: %(error)s") % {"error": error}, classification=kind
         )
-    hints = _thread_hints(parsed, mailbox)
-    if kind == AutoKind.AUTO_REPLY:
-        return _record_auto_reply(row, parsed, ticket_to_continue(hints=hints, customer=customer))
-    return _add_customer_message(row, parsed, mailbox, customer, hints, kind, ours)
+    return _add_customer_message(row, parsed, mailbox, customer, _thread_hints(parsed, mailbox), kind, ours)
 
 
 # --- machine mail ---------------------------------------------------------------------------
@@ -224,17 +231,6 @@ def _record_auto_reply(row: InboundEmail, parsed: ParsedMail, thread: tuple[Tick
 
 def _sender_address(parsed: ParsedMail) -> str:
     return (parsed.from_email or (parsed.reply_to[0] if parsed.reply_to else "")).strip().lower()
-
-
-def _our_addresses() -> set[str]:
-    # Read once per message: both the sender check and the participants need it.
-    return {address.lower() for address in Mailbox.objects.values_list("email_address", flat=True)}
-
-
-def _is_our_address(address: str, ours: set[str]) -> bool:
-    """Our mailboxes, and their +tagged reply addresses."""
-    local, _at, domain = address.lower().partition("@")
-    return address.lower() in ours or f"{local.partition('+')[0]}@{domain}" in ours
 
 
 def _over_hourly_limit(row: InboundEmail, mailbox: Mailbox, sender: str) -> bool:
@@ -408,7 +404,7 @@ def _add_participants(ticket: Ticket, sender: Customer, parsed: ParsedMail, ours
     addresses = []
     for address in [*parsed.to, *parsed.cc]:
         address = address.strip().lower()
-        if address and "@" in address and not _is_our_address(address, ours) and address not in addresses:
+        if address and "@" in address and not is_our_address(address, ours) and address not in addresses:
             addresses.append(address)
     for address in addresses[:MAX_PARTICIPANTS]:
         try:

@@ -219,6 +219,7 @@ def test_an_auto_reply_to_nothing_of_ours_is_ignored(mailbox):
     row = deliver(mailbox, raw_mail(headers={"Auto-Submitted": "auto-generated"}))
     assert row.status == InboundEmail.Status.IGNORED
     assert not Ticket.objects.exists()
+    assert not Customer.objects.exists()  # a robot does not become a customer
 
 
 def test_bulk_mail_makes_a_ticket_but_never_an_automatic_answer(mailbox):
