@@ -13,7 +13,7 @@ from enum import StrEnum
 from typing import Any
 
 from django.core.cache import cache
-from django.db.models import Case, Count, F, IntegerField, OuterRef, Prefetch, Q, QuerySet, Subquery, Value, When
+from django.db.models import Case, Count, F, IntegerField, OuterRef, Q, QuerySet, Subquery, Value, When
 from django.http import Http404, QueryDict
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -61,11 +61,12 @@ def tickets_visible_to(user: User) -> QuerySet[Ticket]:
     return Ticket.objects.none()
 
 
-def _participants_with_email() -> QuerySet[TicketParticipant]:
-    """Cc'd people of a ticket with the address they were copied on, in one query."""
+def ticket_participants(ticket: Ticket) -> QuerySet[TicketParticipant]:
+    """Cc'd people of a ticket with the address they were copied on (`email`), in one query."""
     email = CustomerIdentity.objects.filter(customer=OuterRef("customer"), kind=CustomerIdentity.Kind.EMAIL)
     return (
-        TicketParticipant.objects.select_related("customer")
+        TicketParticipant.objects.filter(ticket=ticket)
+        .select_related("customer")
         .annotate(email=Subquery(email.order_by("-is_primary", "pk").values("value")[:1]))
         .order_by("pk")
     )
@@ -79,7 +80,7 @@ def get_ticket_for_user(*, user: User, pk: int) -> Ticket:
     ticket = (
         tickets_visible_to(user)
         .select_related("customer__organization", "team", "assignee")
-        .prefetch_related("tags", Prefetch("participants", queryset=_participants_with_email()))
+        .prefetch_related("tags")
         .filter(pk=pk)
         .first()
     )

@@ -92,3 +92,19 @@ def test_stored_mail_cannot_be_edited_or_deleted_in_the_admin(admin_client):
     delete = admin_client.post(reverse("admin:channels_intake_inboundemail_delete", args=[row.pk]), {"post": "yes"})
     assert delete.status_code == 403
     assert InboundEmail.objects.filter(pk=row.pk).exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_poll_now_in_the_admin_reads_the_mailbox(client, imap_server, imap_mailbox):
+    client.force_login(AdminFactory())
+    imap_server.append(raw_mail(to=imap_mailbox.email_address, subject="Polled by hand"))
+
+    client.post(
+        reverse("admin:channels_intake_mailbox_changelist"),
+        {"action": "poll_now", "_selected_action": [imap_mailbox.pk]},
+    )
+
+    row = InboundEmail.objects.get()
+    assert row.subject == "Polled by hand"
+    assert row.status == InboundEmail.Status.PROCESSED
+    assert imap_server.count(criteria="UNSEEN") == 0

@@ -1,4 +1,4 @@
-"""Showing a stored email's HTML on the ticket page and in the portal."""
+"""Display helpers for the ticket page and the portal: a stored email's HTML, the people in copy."""
 
 from __future__ import annotations
 
@@ -7,7 +7,8 @@ from django.urls import reverse
 from django.utils.safestring import SafeString, mark_safe
 
 from tickets.html import html_for_display
-from tickets.models import Message
+from tickets.models import Message, Ticket, TicketParticipant
+from tickets.selectors import ticket_participants as participants_of
 
 register = template.Library()
 
@@ -23,3 +24,9 @@ def message_html(message: Message, portal: bool = False) -> SafeString:
         if attachment.content_id
     }
     return mark_safe(html_for_display(message.body_html, inline_image_urls=urls))  # noqa: S308 - sanitized by nh3
+
+
+@register.simple_tag
+def ticket_participants(ticket: Ticket) -> list[TicketParticipant]:
+    """The ticket's Cc'd people with their address; one query, only where the facts panel renders."""
+    return list(participants_of(ticket))
