@@ -7,6 +7,7 @@ from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.urls import path, reverse
+from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
@@ -98,7 +99,7 @@ class InboundEmailAdmin(admin.ModelAdmin):
     search_fields = ("from_address", "subject", "email_message_id")
     date_hierarchy = "received_at"
     list_select_related = ("mailbox",)
-    actions = ["process_again"]
+    actions = ["process_again", "dismiss"]
     exclude = ("raw",)
     readonly_fields = (
         "mailbox",
@@ -175,3 +176,13 @@ class InboundEmailAdmin(admin.ModelAdmin):
             done[status] = done.get(status, 0) + 1
         summary = ", ".join(f"{InboundEmail.Status(status).label}: {count}" for status, count in done.items())
         self.message_user(request, summary or _("Nothing to process: the selected mail was already processed."))
+
+    @admin.action(description=_("Dismiss: keep the mail, make no ticket"))
+    def dismiss(self, request: HttpRequest, queryset: QuerySet[InboundEmail]) -> None:
+        waiting = (InboundEmail.Status.HELD, InboundEmail.Status.QUARANTINED, InboundEmail.Status.RECEIVED)
+        count = queryset.filter(status__in=waiting).update(
+            status=InboundEmail.Status.IGNORED,
+            outcome=_("Dismissed by %(user)s.") % {"user": request.user.get_username()},
+            processed_at=timezone.now(),
+        )
+        self.message_user(request, _("Dismissed %(count)d emails.") % {"count": count})

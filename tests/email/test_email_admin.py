@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from django.urls import reverse
 
+from channels_intake.email.processing import inbound_email_process
 from channels_intake.email.store import inbound_email_store
 from channels_intake.models import InboundEmail, Mailbox
 from tests.email.mails import raw_mail
@@ -108,3 +109,20 @@ def test_poll_now_in_the_admin_reads_the_mailbox(client, imap_server, imap_mailb
     assert row.subject == "Polled by hand"
     assert row.status == InboundEmail.Status.PROCESSED
     assert imap_server.count(criteria="UNSEEN") == 0
+
+
+def test_held_mail_can_be_dismissed_without_making_a_ticket(admin_client):
+    row, _created = inbound_email_store(mailbox=MailboxFactory(), raw=raw_mail(), source="pipe", is_spam=True)
+    inbound_email_process(inbound_email=row)
+    row.refresh_from_db()
+    assert row.status == InboundEmail.Status.HELD
+
+    admin_client.post(
+        reverse("admin:channels_intake_inboundemail_changelist"),
+        {"action": "dismiss", "_selected_action": [row.pk]},
+    )
+
+    row.refresh_from_db()
+    assert row.status == InboundEmail.Status.IGNORED
+    assert row.outcome.startswith("Dismissed by")
+    assert row.ticket is None
