@@ -123,6 +123,10 @@ class InboundEmailAdmin(admin.ModelAdmin):
         "raw_preview",
     )
 
+    def get_queryset(self, request: HttpRequest) -> QuerySet[InboundEmail]:
+        # The raw bytes can be megabytes per row: only the preview and the download read them.
+        return super().get_queryset(request).defer("raw")
+
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False  # mail comes in through IMAP, webhooks or the pipe command
 
@@ -171,8 +175,9 @@ class InboundEmailAdmin(admin.ModelAdmin):
     @admin.action(description=_("Process again (also releases held mail)"))
     def process_again(self, request: HttpRequest, queryset: QuerySet[InboundEmail]) -> None:
         done: dict[str, int] = {}
-        for row in queryset.exclude(status=InboundEmail.Status.PROCESSED):
-            status = inbound_email_process(inbound_email=row, release_hold=True)
+        ids = list(queryset.exclude(status=InboundEmail.Status.PROCESSED).values_list("pk", flat=True))
+        for pk in ids:  # one raw message in memory at a time
+            status = inbound_email_process(inbound_email=InboundEmail.objects.get(pk=pk), release_hold=True)
             done[status] = done.get(status, 0) + 1
         summary = ", ".join(f"{InboundEmail.Status(status).label}: {count}" for status, count in done.items())
         self.message_user(request, summary or _("Nothing to process: the selected mail was already processed."))

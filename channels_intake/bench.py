@@ -110,7 +110,10 @@ def _remove(mailbox: Mailbox) -> None:
     bench_customers = Customer.objects.filter(identities__value__endswith=f"@{BENCH_DOMAIN}")
     bench_tickets = Ticket.objects.filter(customer__in=bench_customers)
     for attachment in Attachment.objects.filter(message__ticket__in=bench_tickets).iterator():
-        attachment.file.delete(save=False)
+        # Files are shared by content; keep one that a real ticket's attachment also uses.
+        shared = Attachment.objects.filter(file=attachment.file.name).exclude(message__ticket__in=bench_tickets)
+        if not shared.exists():
+            attachment.file.delete(save=False)
     bench_tickets.delete()
     InboundEmail.objects.filter(mailbox=mailbox).delete()
     bench_customers.delete()

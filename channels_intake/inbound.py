@@ -14,9 +14,9 @@ class InboundMessage:
 
     `external_id` must identify the message at its source (mailbox + Message-ID, chat
     session + message id, provider event id): the same id delivered twice is stored once.
-    `ticket_hints` are ticket numbers the source found, strongest first, each with how it was
-    found (a signed reply address, a Message-ID we sent, "[#1042]" in a subject, a chat session
-    bound to a ticket). A hint is only trusted for the ticket's customer or a participant.
+    `ticket_hints` are ticket numbers the source found, strongest first, each with a short code
+    for how it was found (a signed reply address, a Message-ID we sent, "[#1042]" in a subject, a
+    chat session bound to a ticket). A hint is only trusted for the ticket's customer or a participant.
     `ticket_hint` is the single-hint shorthand.
     """
 
@@ -40,5 +40,5 @@ class InboundMessage:
     extra: dict = field(default_factory=dict)
 
     def hints(self) -> list[tuple[int, str]]:
-        single = [(self.ticket_hint, "ticket number")] if self.ticket_hint is not None else []
+        single = [(self.ticket_hint, "ticket-number")] if self.ticket_hint is not None else []
         return [*self.ticket_hints, *single]

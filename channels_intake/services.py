@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 from channels_intake.inbound import InboundMessage
 from tickets import services as ticket_services
 from tickets.models import Customer, Message, Team, Ticket, TicketParticipant
+from tickets.services import resolve_merged
 
 
 @dataclass(frozen=True)
@@ -20,7 +21,7 @@ class IngestResult:
     created_ticket: bool
     duplicate: bool
     reopened: bool = False
-    thread_found_by: str = ""  # which hint put the message on an existing ticket
+    thread_found_by: str = ""  # the code of the hint that put the message on an existing ticket
     followup_of: Ticket | None = None  # the closed ticket this new one continues
 
 
@@ -39,10 +40,9 @@ def ticket_to_continue(*, hints: list[tuple[int, str]], customer: Customer) -> t
     """
     for number, how in hints:
         ticket = Ticket.objects.filter(pk=number).first()
-        while ticket is not None and ticket.merged_into_id:
-            ticket = Ticket.objects.filter(pk=ticket.merged_into_id).first()
         if ticket is None:
             continue
+        ticket = resolve_merged(ticket)
         if (
             ticket.customer_id == customer.pk
             or TicketParticipant.objects.filter(ticket=ticket, customer=customer).exists()
@@ -108,7 +108,6 @@ def inbound_message_ingest(*, inbound: InboundMessage, customer: Customer | None
     except _AlreadyStored as race:
         found = race.message
         return IngestResult(found, found.ticket, found.ticket.customer, created_ticket=False, duplicate=True)
-    ticket.refresh_from_db()
     return IngestResult(
         message,
         ticket,

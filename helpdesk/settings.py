@@ -200,7 +200,8 @@ HELPDESK_EMAIL_MAX_ATTACHMENT_BYTES = env.int("HELPDESK_EMAIL_MAX_ATTACHMENT_BYT
 # the provider (https://user:password@host/...): it is the only check for Postmark, SendGrid, Amazon SES
 # (plus SNS signatures) and CloudMailin. Mailgun and Mandrill also sign each post with their own key.
 # Amazon SES with an S3 action reads the message with boto3's usual AWS_* credentials.
-# An empty value is left out, so anymail refuses a signed provider's posts rather than trusting an empty key.
+# An empty value is left out, so anymail refuses a signed provider's posts rather than trusting an empty key;
+# without WEBHOOK_SECRET every inbound webhook is closed (channels_intake/email/webhook_urls.py).
 ANYMAIL = {
     name: value
     for name, value in {

@@ -3,7 +3,6 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
 from accounts import views as account_views
-from channels_intake.email.cloudmailin import CloudMailinInboundWebhookView
 
 urlpatterns = [
     path("", account_views.home, name="home"),
@@ -16,6 +15,5 @@ urlpatterns = [
     path("dashboard/", include("metrics.urls")),
     path("admin/", admin.site.urls),
     # Email providers' inbound webhooks: anymail's per-provider endpoints, plus CloudMailin (not in anymail).
-    path("inbound/email/cloudmailin/", CloudMailinInboundWebhookView.as_view(), name="cloudmailin_inbound_webhook"),
-    path("inbound/email/", include("anymail.urls")),
+    path("inbound/email/", include("channels_intake.email.webhook_urls")),
 ]

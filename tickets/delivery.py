@@ -27,4 +27,6 @@ def outbound_enqueue(message: Message) -> None:
         return
     enqueue = _senders.get(message.channel)
     if enqueue is not None:
-        transaction.on_commit(partial(enqueue, message.pk))
+        # robust: a broker that is down must not turn a committed reply into an error; the stuck-mail
+        # sweep sends what stayed queued.
+        transaction.on_commit(partial(enqueue, message.pk), robust=True)

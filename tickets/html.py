@@ -44,9 +44,10 @@ def html_for_display(html: str, *, inline_image_urls: dict[str, str]) -> str:
 
     def rewrite(tag: str, attribute: str, value: str) -> str | None:
         if tag == "img" and attribute == "src":
+            # Only images stored with the mail itself; anything else ("//host/x", "/\\host", http) is remote.
             if value.lower().startswith("cid:"):
                 return inline_image_urls.get(value[4:].strip("<>"))
-            return value if value.startswith("/") else None
+            return None
         return value
 
     return nh3.clean(

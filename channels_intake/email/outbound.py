@@ -64,6 +64,7 @@ def mailbox_for_ticket(ticket: Ticket) -> Mailbox | None:
     team's, else any active mailbox. None means no mailbox is configured (send from DEFAULT_FROM_EMAIL)."""
     latest = (
         InboundEmail.objects.filter(ticket=ticket, status=InboundEmail.Status.PROCESSED, mailbox__is_active=True)
+        .defer("raw")
         .select_related("mailbox", "mailbox__team")
         .order_by("-received_at", "-id")
         .first()
@@ -89,9 +90,17 @@ def _email_of(customer_ids: list[int]) -> dict[int, str]:
     return found
 
 
-def _recipients(ticket: Ticket, mailbox: Mailbox | None) -> tuple[str, list[str]]:
-    """(To, Cc) as bare addresses; To is empty when the customer has no email address."""
-    participant_ids = list(ticket.participants.order_by("created_at", "id").values_list("customer_id", flat=True))
+def _recipients(ticket: Ticket, mailbox: Mailbox | None, *, automatic: bool) -> tuple[str, list[str]]:
+    """(To, Cc) as bare addresses; To is empty when the customer has no email address.
+
+    Automatic messages go to the customer alone: an acknowledgement Cc'd to whoever a (possibly
+    forged) mail listed would let anyone send our mail to third parties.
+    """
+    participant_ids = (
+        []
+        if automatic
+        else list(ticket.participants.order_by("created_at", "id").values_list("customer_id", flat=True))
+    )
     emails = _email_of([ticket.customer_id, *participant_ids])
     to = emails.get(ticket.customer_id, "")
     ours = our_addresses()
@@ -184,21 +193,17 @@ def email_build(*, message: Message) -> EmailMultiAlternatives:
     """
     ticket = message.ticket
     mailbox = mailbox_for_ticket(ticket)
-    to, cc = _recipients(ticket, mailbox)
+    to, cc = _recipients(ticket, mailbox, automatic=message.is_automatic)
     if not to:
         raise EmailNotSendable(_("The customer has no email address."))
 
+    message_id = message.email_message_id or _new_message_id(message, mailbox)
     if mailbox is not None:
         name = mailbox.from_name or (mailbox.team.name if mailbox.team else "") or mailbox.name
         from_email = formataddr((name, mailbox.email_address))
-        message_id = message.email_message_id or new_message_id(
-            mailbox=mailbox, ticket_number=ticket.pk, message_pk=message.pk
-        )
         reply_to = [reply_address(mailbox=mailbox, ticket_number=ticket.pk)]
     else:
         from_email = settings.DEFAULT_FROM_EMAIL
-        domain = parseaddr(from_email)[1].rpartition("@")[2] or "localhost"
-        message_id = message.email_message_id or make_msgid(f"helpdesk.{ticket.pk}.{message.pk}", domain).strip("<>")
         reply_to = []
     in_reply_to, references = _thread_headers(message)
 
@@ -217,7 +222,7 @@ def email_build(*, message: Message) -> EmailMultiAlternatives:
         subject=_subject(ticket, is_reply=bool(in_reply_to)),
         body=_text(message),
         from_email=from_email,
-        to=[formataddr((customer.name, to)) if customer.name else to],
+        to=[formataddr((" ".join(customer.name.split()), to)) if customer.name.strip() else to],
         cc=cc,
         reply_to=reply_to,
         headers=headers,
@@ -294,6 +299,28 @@ def _mark(message: Message, status: str, error: str = "", recipients: str | None
     message.save(update_fields=fields)
 
 
+def _new_message_id(message: Message, mailbox: Mailbox | None) -> str:
+    if mailbox is not None:
+        return new_message_id(mailbox=mailbox, ticket_number=message.ticket_id, message_pk=message.pk)
+    domain = parseaddr(settings.DEFAULT_FROM_EMAIL)[1].rpartition("@")[2] or "localhost"
+    return make_msgid(f"helpdesk.{message.ticket_id}.{message.pk}", domain).strip("<>")
+
+
+def _stamp_message_id(message_id: int) -> None:
+    """Give a queued message its Message-ID in a transaction of its own, before any send.
+
+    If a worker dies after the mail server accepted the mail, the retry then sends the same id, and
+    the customer's mail client shows one message, not two."""
+    message = (
+        Message.objects.select_related("ticket")
+        .filter(pk=message_id, delivery_status=Status.QUEUED, email_message_id="")
+        .first()
+    )
+    if message is not None:
+        stamped = _new_message_id(message, mailbox_for_ticket(message.ticket))
+        Message.objects.filter(pk=message_id, email_message_id="").update(email_message_id=stamped)
+
+
 def email_message_send(*, message_id: int, final_attempt: bool = False) -> str:
     """Deliver one queued outbound email Message, once. Returns "sent", "failed" or "skipped".
 
@@ -303,6 +330,7 @@ def email_message_send(*, message_id: int, final_attempt: bool = False) -> str:
     on the `final_attempt` it marks the message failed instead, so nothing stays queued forever.
     """
     retry: EmailTemporaryFailure | None = None
+    _stamp_message_id(message_id)
     with transaction.atomic():
         message = (
             Message.objects.select_for_update(skip_locked=True, of=("self",))

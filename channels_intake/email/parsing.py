@@ -236,7 +236,8 @@ def _fill_sender(mail: ParsedMail, msg: Message, hint: str | None) -> None:
             continue
         name, address = pick_sender(values, hint)
         if address:
-            mail.from_name, mail.from_email = name, address
+            # One line: a display name with CR/LF in it would break every header it is put into.
+            mail.from_name, mail.from_email = " ".join(name.split()), address
             if header != "from":
                 mail.defects.append(f"SenderFrom: {header}")
             return

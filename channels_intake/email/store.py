@@ -54,7 +54,7 @@ def inbound_email_store(
     """
     message_id, from_address, subject = _header_summary(raw)
     key = dedupe_key_for(raw, message_id)
-    existing = InboundEmail.objects.filter(mailbox=mailbox, dedupe_key=key).first()
+    existing = InboundEmail.objects.filter(mailbox=mailbox, dedupe_key=key).defer("raw").first()
     if existing is not None:
         return existing, False
     try:
@@ -74,7 +74,7 @@ def inbound_email_store(
             )
     except IntegrityError:
         # Another worker stored the same message a moment ago.
-        return InboundEmail.objects.get(mailbox=mailbox, dedupe_key=key), False
+        return InboundEmail.objects.defer("raw").get(mailbox=mailbox, dedupe_key=key), False
     return row, True
 
 
@@ -89,5 +89,6 @@ def inbound_email_receive(
             mailbox=mailbox, raw=raw, source=source, source_detail=source_detail, is_spam=is_spam
         )
         if created:
-            transaction.on_commit(lambda: process_inbound_email.delay(row.pk))
+            # robust: the mail is stored; if the broker is down, the stale-mail sweep processes it later.
+            transaction.on_commit(lambda: process_inbound_email.delay(row.pk), robust=True)
     return row, created

@@ -189,6 +189,8 @@ def test_stored_html_is_sent_as_the_html_part(smtp_settings, smtp_server, ticket
 def test_an_automatic_message_says_it_is_auto_submitted(
     smtp_settings, smtp_server, ticket, django_capture_on_commit_callbacks
 ):
+    colleague = services.customer_create(identities=[("email", "cc@mail.example")])
+    TicketParticipant.objects.create(ticket=ticket, customer=colleague)
     with django_capture_on_commit_callbacks(execute=True):
         message = services.message_add(
             ticket=ticket,
@@ -201,6 +203,9 @@ def test_an_automatic_message_says_it_is_auto_submitted(
     [email] = smtp_server.messages
     assert email["Auto-Submitted"] == "auto-replied"
     assert email["X-Auto-Response-Suppress"] == "All"
+    # Only the customer: an acknowledgement must not go to whoever a (forged) mail put in Cc.
+    assert email["Cc"] is None
+    assert smtp_server.received[0].rcpt_tos == ["sara@mail.example"]
     assert email["Subject"] == f"Re: [#{ticket.pk}] Invoice is wrong"
     message.refresh_from_db()
     assert message.delivery_status == Status.SENT
@@ -431,3 +436,22 @@ def test_two_workers_at_once_send_the_message_once(smtp_settings, smtp_server, t
 
     assert sorted(results) == ["sent", "skipped", "skipped", "skipped"]
     assert len(smtp_server.received) == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_worker_dying_mid_send_leaves_the_message_id_for_the_retry(smtp_settings, smtp_server, ticket):
+    message = _queued(ticket, channel=Channel.EMAIL, body_text="Your refund is on its way.")
+
+    class WorkerKilled(BaseException):
+        pass
+
+    with mock.patch.object(outbound, "_deliver", side_effect=WorkerKilled), pytest.raises(WorkerKilled):
+        email_message_send(message_id=message.pk)
+    message.refresh_from_db()
+    first_id = message.email_message_id
+    assert first_id  # committed before the send began
+    assert message.delivery_status == Status.QUEUED
+
+    assert email_message_send(message_id=message.pk) == "sent"
+    [email] = smtp_server.messages
+    assert email["Message-ID"] == f"<{first_id}>"

@@ -216,7 +216,7 @@ def test_an_auto_reply_becomes_a_note_and_neither_reopens_nor_gets_answered(mail
 
 
 def test_an_auto_reply_to_nothing_of_ours_is_ignored(mailbox):
-    row = deliver(mailbox, raw_mail(headers={"Auto-Submitted": "auto-generated"}))
+    row = deliver(mailbox, raw_mail(subject="Out of office", headers={"Auto-Submitted": "auto-replied"}))
     assert row.status == InboundEmail.Status.IGNORED
     assert not Ticket.objects.exists()
     assert not Customer.objects.exists()  # a robot does not become a customer
@@ -472,3 +472,61 @@ def test_the_ticket_page_lists_who_is_in_copy(mailbox, client):
     assert "In copy" in page
     assert 'title="nima@example.com"' in page
     assert "colleague@example.com" in page
+
+
+def test_a_machine_notification_makes_a_ticket_but_no_acknowledgement(mailbox):
+    row = deliver(
+        mailbox,
+        raw_mail(
+            sender="alerts@monitoring.example",
+            subject="Disk full on web-3",
+            headers={"Auto-Submitted": "auto-generated"},
+        ),
+    )
+    assert row.status == InboundEmail.Status.PROCESSED
+    assert row.ticket.subject == "Disk full on web-3"
+    assert not row.ticket.messages.filter(direction="outbound").exists()
+
+
+def test_a_forged_customer_with_a_guessed_number_cannot_subscribe_a_stranger(mailbox):
+    ticket = deliver(mailbox, raw_mail()).ticket  # from sara@example.com
+
+    forged = deliver(mailbox, raw_mail(subject=f"Re: [#{ticket.pk}]", cc="spy@evil.example"))
+    assert forged.ticket == ticket  # it is Sara's address, so it joins the conversation ...
+    assert not TicketParticipant.objects.filter(ticket=ticket).exists()  # ... but brings nobody in
+
+    ours = outbound_reply(ticket)
+    ours.email_message_id = "helpdesk.7.7.random@help.example.com"  # what the sender stamped on our reply
+    ours.save()
+    proven = deliver(mailbox, raw_mail(in_reply_to=f"<{ours.email_message_id}>", cc="colleague@example.com"))
+    assert proven.ticket == ticket
+    assert TicketParticipant.objects.filter(ticket=ticket, customer__identities__value="colleague@example.com").exists()
+
+
+def test_a_display_name_with_line_breaks_is_kept_on_one_line(mailbox):
+    raw = (
+        b"From: =?utf-8?q?Eve=0D=0ABcc:_x@evil.example?= <eve@example.com>\r\n"
+        b"To: support0@help.example.com\r\nSubject: Hi\r\nMessage-ID: <eve@example.com>\r\n\r\nHello\r\n"
+    )
+    row = deliver(mailbox, raw)
+    assert row.ticket.customer.name == "Eve Bcc: x@evil.example"
+    assert "\n" not in row.ticket.customer.name
+
+
+def test_a_very_long_display_name_is_cut_to_fit(mailbox):
+    row = deliver(mailbox, raw_mail(sender=f"{'Long' * 100} <long@example.com>"))
+    assert row.status == InboundEmail.Status.PROCESSED
+    assert len(row.ticket.customer.name) == 200
+
+
+def test_the_same_attachment_in_two_mails_is_stored_once_on_disk(mailbox, settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path
+    logo = ("logo.png", "image/png", b"\x89PNG\r\n\x1a\nsame-logo-bytes")
+    first = deliver(mailbox, raw_mail(subject="One", attachments=[logo]))
+    second = deliver(mailbox, raw_mail(subject="Two", attachments=[logo]))
+
+    a, b = first.message.attachments.get(), second.message.attachments.get()
+    assert a.pk != b.pk
+    assert a.file.name == b.file.name
+    assert b.file.read() == logo[2]
+    assert len(list(tmp_path.rglob("*.png"))) == 1

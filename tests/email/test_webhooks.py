@@ -403,3 +403,13 @@ def test_a_webhook_mail_becomes_a_ticket(client, corpus, monkeypatch, django_cap
     assert row.status == InboundEmail.Status.PROCESSED, row.outcome
     assert row.ticket is not None
     assert "Test" in row.ticket.subject
+
+
+def test_without_a_configured_secret_every_webhook_is_closed(client, settings):
+    settings.ANYMAIL = {"MAILGUN_WEBHOOK_SIGNING_KEY": "foo"}
+
+    for url in ("/inbound/email/postmark/inbound/", "/inbound/email/mailgun/inbound/", "/inbound/email/cloudmailin/"):
+        response = client.post(url, data="{}", content_type="application/json")
+        assert response.status_code == 403, url
+        assert b"ANYMAIL_WEBHOOK_SECRET" in response.content
+    assert not InboundEmail.objects.exists()

@@ -14,6 +14,7 @@ from tickets.services._common import (
     InvalidMerge,
     InvalidTransition,
     TicketClosed,
+    resolve_merged,
 )
 from tickets.services.conversation import (
     message_add,
@@ -63,6 +64,7 @@ __all__ = [
     "message_add",
     "message_add_once",
     "note_add",
+    "resolve_merged",
     "ticket_assign",
     "ticket_change_priority",
     "ticket_change_status",

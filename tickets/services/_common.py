@@ -84,8 +84,8 @@ def _tags_get_or_create(names: Iterable[str]) -> list[Tag]:
     return list(Tag.objects.filter(name__in=slugs))
 
 
-def _resolve_merged(ticket: Ticket) -> Ticket:
-    # A message for a merged ticket belongs to the ticket it lives on now.
+def resolve_merged(ticket: Ticket) -> Ticket:
+    """The ticket `ticket` lives on now: itself, or the ticket it was (transitively) merged into."""
     seen = set()
     while ticket.merged_into_id and ticket.pk not in seen:
         seen.add(ticket.pk)

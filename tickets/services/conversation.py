@@ -34,8 +34,8 @@ from tickets.services._common import (
     _event,
     _in_team,
     _lock,
-    _resolve_merged,
     _tags_get_or_create,
+    resolve_merged,
 )
 
 Status = Ticket.Status
@@ -138,7 +138,7 @@ def message_add(
     now = created_at or timezone.now()
 
     with transaction.atomic():
-        locked = _lock(_resolve_merged(ticket))
+        locked = _lock(resolve_merged(ticket))
         if locked.status == Status.CLOSED and direction != Direction.NOTE:
             raise TicketClosed(
                 _("Ticket #%(number)s is closed; open a follow-up ticket instead.") % {"number": locked.pk},
@@ -411,7 +411,7 @@ def time_entry_add(*, ticket: Ticket, agent: User, seconds: int, source: str, no
     if source not in TimeEntry.Source.values:
         raise ValidationError(_("Unknown time source “%(source)s”.") % {"source": source}, code="bad_source")
     return TimeEntry.objects.create(
-        ticket=_resolve_merged(ticket), agent=agent, seconds=seconds, source=source, note=note
+        ticket=resolve_merged(ticket), agent=agent, seconds=seconds, source=source, note=note
     )
 
 
