@@ -59,11 +59,14 @@ def inbound_message_ingest(*, inbound: InboundMessage, customer: Customer | None
     A message already stored (same channel and external id) changes nothing. `customer` may be given
     when the caller already resolved the sender.
     """
-    existing = Message.objects.select_related("ticket__customer").filter(
-        channel=inbound.channel, external_id=inbound.external_id
-    )
-    if (found := existing.first()) is not None:
-        return IngestResult(found, found.ticket, found.ticket.customer, created_ticket=False, duplicate=True)
+    if customer is None:
+        # Checked first so a duplicate does not create a customer; with `customer` given, the check
+        # inside message_add_once below is enough.
+        existing = Message.objects.select_related("ticket__customer").filter(
+            channel=inbound.channel, external_id=inbound.external_id
+        )
+        if (found := existing.first()) is not None:
+            return IngestResult(found, found.ticket, found.ticket.customer, created_ticket=False, duplicate=True)
     try:
         with transaction.atomic():
             if customer is None:

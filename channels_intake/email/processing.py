@@ -18,7 +18,7 @@ from datetime import timedelta
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
-from django.db import OperationalError, transaction
+from django.db import OperationalError, connection, transaction
 from django.template.defaultfilters import filesizeformat
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -76,12 +76,24 @@ def inbound_email_process(*, inbound_email: InboundEmail, release_hold: bool = F
         return _finish(row, Status.QUARANTINED, _("Could not parse:") + "\n" + traceback.format_exc(limit=8))
     try:
         with transaction.atomic():
+            _commit_without_waiting_for_disk()
             return _route(row, parsed, release_hold=release_hold)
     except OperationalError:
         raise
     except Exception:
         logger.exception("inbound email %s quarantined", row.pk)
         return _finish(row, Status.QUARANTINED, _("Could not process:") + "\n" + traceback.format_exc(limit=8))
+
+
+def _commit_without_waiting_for_disk() -> None:
+    """PostgreSQL only: this transaction's commit does not wait for the WAL flush (about 2 ms a mail here).
+
+    Safe because processing can always be redone: the raw mail was committed durably before, and a
+    result lost in a database crash leaves the row RECEIVED for the stale-mail sweep to process again.
+    """
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SET LOCAL synchronous_commit TO OFF")
 
 
 def _finish(
