@@ -17,4 +17,5 @@ urlpatterns = [
     path("<int:pk>/time/<int:entry_pk>/", views.time_edit, name="time_edit"),
     path("<int:pk>/time/<int:entry_pk>/delete/", views.time_delete, name="time_delete"),
     path("<int:pk>/queue-nav/", views.queue_nav, name="queue_nav"),
+    path("<int:pk>/messages/<int:message_pk>/delivery/", views.message_delivery, name="delivery"),
 ]

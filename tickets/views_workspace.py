@@ -107,6 +107,15 @@ def macro_delete(request: HttpRequest, macro_pk: int) -> HttpResponse:
 
 
 @agent_required
+@require_GET
+def message_delivery(request: HttpRequest, pk: int, message_pk: int) -> HttpResponse:
+    """A message's delivery badge, for the ticket page to follow a queued reply until it is sent."""
+    ticket = get_ticket_for_user(user=request.user, pk=pk)
+    message = get_object_or_404(ticket.messages.only("pk", "ticket_id", "delivery_status"), pk=message_pk)
+    return render(request, "tickets/_delivery.html", {"message": message})
+
+
+@agent_required
 @require_POST
 def macro_apply(request: HttpRequest, pk: int, macro_pk: int) -> JsonResponse:
     """Apply a macro's actions and hand its text back to the picker, which puts it in the reply box."""

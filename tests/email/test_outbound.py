@@ -455,3 +455,28 @@ def test_a_worker_dying_mid_send_leaves_the_message_id_for_the_retry(smtp_settin
     assert email_message_send(message_id=message.pk) == "sent"
     [email] = smtp_server.messages
     assert email["Message-ID"] == f"<{first_id}>"
+
+
+def test_the_ticket_page_follows_a_queued_reply_until_it_is_sent(client, ticket, agent):
+    client.force_login(agent)
+    message = _queued(ticket, channel=Channel.EMAIL, body_text="On its way")
+    url = reverse("tickets:delivery", args=[ticket.pk, message.pk])
+
+    page = client.get(reverse("tickets:detail", args=[ticket.pk])).content.decode()
+    assert f'hx-get="{url}"' in page  # the queued badge asks again
+
+    badge = client.get(url).content.decode()
+    assert "Queued" in badge and "hx-get" in badge
+
+    Message.objects.filter(pk=message.pk).update(delivery_status=Status.SENT)
+    badge = client.get(url).content.decode()
+    assert "Sent" in badge and "hx-get" not in badge  # and stops once it went out
+
+
+def test_the_delivery_badge_of_someone_elses_ticket_is_not_found(client, ticket):
+    from tests.factories import AgentFactory
+
+    outsider = AgentFactory()  # in no team of this ticket
+    client.force_login(outsider)
+    message = _queued(ticket, channel=Channel.EMAIL)
+    assert client.get(reverse("tickets:delivery", args=[ticket.pk, message.pk])).status_code == 404
