@@ -269,6 +269,7 @@ class Message(models.Model):
     class DeliveryStatus(models.TextChoices):
         NONE = "", _("Not applicable")
         QUEUED = "queued", _("Queued")
+        SENDING = "sending", _("Sending")
         SENT = "sent", _("Sent")
         FAILED = "failed", _("Failed")
         BOUNCED = "bounced", _("Bounced")
@@ -308,6 +309,9 @@ class Message(models.Model):
         default="",
         db_default="",
         help_text=_("Why sending failed or bounced, in the words of the server."),
+    )
+    delivery_started_at = models.DateTimeField(
+        _("sending started"), null=True, blank=True, help_text=_("When the latest attempt to send it began.")
     )
     email_recipients = models.TextField(
         _("email recipients"),

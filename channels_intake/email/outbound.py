@@ -17,7 +17,7 @@ from anymail.exceptions import AnymailAPIError, AnymailError, AnymailRecipientsR
 from celery import Task, shared_task
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives, get_connection
-from django.db import OperationalError, transaction
+from django.db import OperationalError
 from django.utils import timezone
 from django.utils.html import format_html, linebreaks, strip_tags
 from django.utils.safestring import mark_safe
@@ -324,58 +324,52 @@ def _stamp_message_id(message_id: int) -> None:
 def email_message_send(*, message_id: int, final_attempt: bool = False) -> str:
     """Deliver one queued outbound email Message, once. Returns "sent", "failed" or "skipped".
 
-    The row is locked (skip_locked) and must still be queued, so two workers, a retry and the stuck-mail
-    sweep never send it twice. A permanent refusal marks it failed with the server's words. A transient
-    failure raises EmailTemporaryFailure (after noting the error on the message) for the task to retry;
-    on the `final_attempt` it marks the message failed instead, so nothing stays queued forever.
+    The message is claimed (queued -> sending) by one conditional UPDATE, so two workers, a retry and
+    the stuck-mail sweep never send it twice; the SMTP conversation then runs outside any database
+    transaction, holding no row lock. A permanent refusal marks it failed with the server's words. A
+    transient failure puts it back in the queue and raises EmailTemporaryFailure for the task to
+    retry; on the `final_attempt` it marks the message failed instead, so nothing waits forever.
     """
-    retry: EmailTemporaryFailure | None = None
     _stamp_message_id(message_id)
-    with transaction.atomic():
-        message = (
-            Message.objects.select_for_update(skip_locked=True, of=("self",))
-            .select_related("ticket", "ticket__customer")
-            .filter(
-                pk=message_id,
-                delivery_status=Status.QUEUED,
-                channel=Channel.EMAIL,
-                direction=Message.Direction.OUTBOUND,
-            )
-            .first()
-        )
-        if message is None:
-            return "skipped"  # sent already, or another worker holds it right now
-        try:
-            email = email_build(message=message)
-        except EmailNotSendable as exc:
-            _mark(message, Status.FAILED, str(exc))
+    claimed = Message.objects.filter(
+        pk=message_id,
+        delivery_status=Status.QUEUED,
+        channel=Channel.EMAIL,
+        direction=Message.Direction.OUTBOUND,
+    ).update(delivery_status=Status.SENDING, delivery_started_at=timezone.now())
+    if not claimed:
+        return "skipped"  # sent already, or another worker is sending it right now
+    message = Message.objects.select_related("ticket", "ticket__customer").get(pk=message_id)
+    try:
+        email = email_build(message=message)
+    except EmailNotSendable as exc:
+        _mark(message, Status.FAILED, str(exc))
+        return "failed"
+    except Exception:
+        _mark(message, Status.QUEUED, "")  # a bug or a database error: back in the queue, the task retries
+        raise
+    message.save(update_fields=["email_message_id", "email_in_reply_to", "email_references"])
+    try:
+        _deliver(email)
+    except Exception as exc:
+        transient, error = _classify(exc)
+        if not isinstance(exc, smtplib.SMTPException | OSError | AnymailError | EmailNotSendable):
+            logger.exception("Unexpected error sending message %s", message.pk)
+        if not transient or final_attempt:
+            _mark(message, Status.FAILED, error)
             return "failed"
-        # Stored before sending: a retry sends the same Message-ID, and a bounce can find this message.
-        message.save(update_fields=["email_message_id", "email_in_reply_to", "email_references"])
-        try:
-            _deliver(email)
-        except Exception as exc:
-            transient, error = _classify(exc)
-            if not isinstance(exc, smtplib.SMTPException | OSError | AnymailError | EmailNotSendable):
-                logger.exception("Unexpected error sending message %s", message.pk)
-            if not transient or final_attempt:
-                _mark(message, Status.FAILED, error)
-                return "failed"
-            # Still queued; the agent sees why it has not gone out yet.
-            _mark(message, Status.QUEUED, _("Not sent yet, will try again: %(error)s") % {"error": error})
-            retry = EmailTemporaryFailure(error)
-        else:
-            _mark(message, Status.SENT, "", recipients=", ".join(_bare(address) for address in email.recipients()))
-            return "sent"
-    # Raised after the commit, so the note on the message and its Message-ID are kept.
-    raise retry
+        # Back in the queue; the agent sees why it has not gone out yet.
+        _mark(message, Status.QUEUED, _("Not sent yet, will try again: %(error)s") % {"error": error})
+        raise EmailTemporaryFailure(error) from exc
+    _mark(message, Status.SENT, "", recipients=", ".join(_bare(address) for address in email.recipients()))
+    return "sent"
 
 
 def email_messages_stuck(*, now: datetime | None = None, limit: int = SWEEP_BATCH) -> tuple[list[int], int]:
     """Queued outbound emails whose delivery task seems lost: (ids to enqueue again, how many gave up).
 
     Messages queued longer than GIVE_UP_AFTER are marked failed instead: a days-old reply must not go out
-    unnoticed. The sweep may overlap a retry still waiting in the broker; the send's lock makes that harmless.
+    unnoticed. The sweep may overlap a retry still waiting in the broker; the send's claim makes that harmless.
     """
     current = now or timezone.now()
     queued = Message.objects.filter(
@@ -385,6 +379,14 @@ def email_messages_stuck(*, now: datetime | None = None, limit: int = SWEEP_BATC
         delivery_status=Status.FAILED,
         delivery_error=_("Not sent: the mail could not be delivered for two days. Send it again if still needed."),
     )
+    # A send that began long ago and never finished: the worker died mid-way. The message keeps its
+    # Message-ID, so if the mail did go out, the customer's client shows the second copy as the same mail.
+    Message.objects.filter(
+        channel=Channel.EMAIL,
+        direction=Message.Direction.OUTBOUND,
+        delivery_status=Status.SENDING,
+        delivery_started_at__lt=current - STUCK_AFTER,
+    ).update(delivery_status=Status.QUEUED, delivery_error=_("The last attempt to send was interrupted."))
     ids = list(
         queued.filter(created_at__lt=current - STUCK_AFTER)
         .order_by("created_at", "id")
@@ -401,7 +403,7 @@ class _SendTask(Task):
         # The last resort (the database was down on every try, or a bug): the agent must see "failed".
         message_id = args[0] if args else kwargs["message_id"]
         try:
-            Message.objects.filter(pk=message_id, delivery_status=Status.QUEUED).update(
+            Message.objects.filter(pk=message_id, delivery_status__in=(Status.QUEUED, Status.SENDING)).update(
                 delivery_status=Status.FAILED, delivery_error=f"{type(exc).__name__}: {exc}"[:MAX_ERROR_CHARS]
             )
         except Exception:

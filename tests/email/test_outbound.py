@@ -450,8 +450,12 @@ def test_a_worker_dying_mid_send_leaves_the_message_id_for_the_retry(smtp_settin
     message.refresh_from_db()
     first_id = message.email_message_id
     assert first_id  # committed before the send began
-    assert message.delivery_status == Status.QUEUED
+    assert message.delivery_status == Status.SENDING
+    assert email_message_send(message_id=message.pk) == "skipped"  # claimed: nobody else sends it meanwhile
 
+    # The sweep finds the interrupted send later and queues it again, with its Message-ID.
+    ids, _gave_up = outbound.email_messages_stuck(now=timezone.now() + timedelta(minutes=20))
+    assert message.pk in ids
     assert email_message_send(message_id=message.pk) == "sent"
     [email] = smtp_server.messages
     assert email["Message-ID"] == f"<{first_id}>"
