@@ -296,7 +296,7 @@ class Message(models.Model):
         blank=True,
         help_text=_("Key for idempotent intake: the same message delivered twice is stored once."),
     )
-    email_message_id = models.CharField(_("Message-ID"), max_length=500, blank=True, db_index=True)
+    email_message_id = models.CharField(_("Message-ID"), max_length=500, blank=True)
     email_in_reply_to = models.CharField(_("In-Reply-To"), max_length=500, blank=True)
     email_references = models.TextField(_("References"), blank=True)
     delivery_status = models.CharField(
@@ -338,6 +338,8 @@ class Message(models.Model):
         indexes = [
             models.Index(fields=["ticket", "created_at"], name="message_ticket_created_idx"),
             models.Index(fields=["created_at"], name="message_created_idx"),
+            # Threading looks replies up by Message-ID; most messages (chat, phone, portal) have none.
+            models.Index(fields=["email_message_id"], condition=~Q(email_message_id=""), name="message_email_id_idx"),
         ]
         constraints = [
             models.UniqueConstraint(

@@ -180,6 +180,7 @@ def _record_bounce(row: InboundEmail, parsed: ParsedMail) -> str:
     ]
     original = (
         Message.objects.filter(email_message_id__in=candidates, direction=Message.Direction.OUTBOUND)
+        .exclude(email_message_id="")
         .order_by("-created_at")
         .first()
         if candidates
