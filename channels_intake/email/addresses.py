@@ -67,7 +67,12 @@ def our_addresses() -> set[str]:
     return ours
 
 
+def address_without_tag(address: str) -> str:
+    """support+t1042-...@example.com -> support@example.com (lower case): the mailbox a tagged address belongs to."""
+    local, _at, domain = address.lower().rpartition("@")
+    return f"{local.partition('+')[0]}@{domain}"
+
+
 def is_our_address(address: str, ours: set[str]) -> bool:
     """One of `ours`, or its +tagged reply address (support+t1042-...@): never a customer, never Cc'd."""
-    local, _at, domain = address.lower().partition("@")
-    return address.lower() in ours or f"{local.partition('+')[0]}@{domain}" in ours
+    return address.lower() in ours or address_without_tag(address) in ours

@@ -7,8 +7,9 @@ small anchored regexes only, so odd input stays linear in time.
 
 from __future__ import annotations
 
-import html as html_lib
 import re
+
+from channels_intake.email.html_text import html_to_text
 
 MAX_LINE = 2000  # longer lines are never headers or signatures; skip pattern work on them
 
@@ -295,19 +296,6 @@ HTML_MARKERS = [
         r"<blockquote\b",
     )
 ]
-_TAG_RE = re.compile(r"<[^>]{0,2000}>")
-_DROP_RE = re.compile(r"<(script|style|head|title)\b[^>]*>.*?</\1\s*>", re.IGNORECASE | re.DOTALL)
-_BREAK_RE = re.compile(r"<(?:br|/p|/div|/li|/tr|/h\d|/blockquote|p|div|hr)\b[^>]*>", re.IGNORECASE)
-
-
-def html_to_text(html: str) -> str:
-    """Rough text of an HTML fragment: enough for finding quote headers, not for display."""
-    text = _DROP_RE.sub("", html)
-    text = re.sub(r"<!--.*?-->", "", text, flags=re.DOTALL)
-    text = _BREAK_RE.sub("\n", text)
-    text = html_lib.unescape(_TAG_RE.sub("", text)).replace("\xa0", " ")
-    text = re.sub(r"[ \t\u200e\u200f]+", " ", text)
-    return re.sub(r"\n\s*\n\s*\n+", "\n\n", text).strip()
 
 
 def split_reply_html(html: str) -> tuple[str, str]:

@@ -18,6 +18,7 @@ from django.db.models import Q
 from django.dispatch import receiver
 from django.http import HttpRequest
 
+from channels_intake.email.addresses import address_without_tag
 from channels_intake.email.store import inbound_email_receive
 from channels_intake.models import InboundEmail, Mailbox
 
@@ -106,12 +107,6 @@ def recipient_addresses(message: AnymailInboundMessage) -> list[str]:
     return unique
 
 
-def _without_tag(address: str) -> str:
-    # support+token@example.com (our signed reply addresses) belongs to support@example.com.
-    local, _, domain = address.rpartition("@")
-    return f"{local.split('+', 1)[0]}@{domain}"
-
-
 def mailbox_for_message(message: AnymailInboundMessage) -> Mailbox:
     """The mailbox a delivered email belongs to; never fails to find one, so nothing is dropped.
 
@@ -119,7 +114,7 @@ def mailbox_for_message(message: AnymailInboundMessage) -> Mailbox:
     mailbox at all; else a new "inbound" mailbox for the recipient.
     """
     addresses = recipient_addresses(message)
-    candidates = addresses + [_without_tag(a) for a in addresses if _without_tag(a) not in addresses]
+    candidates = addresses + [address_without_tag(a) for a in addresses if address_without_tag(a) not in addresses]
     if candidates:
         query = Q()
         for address in candidates:
