@@ -10,8 +10,10 @@ from tickets.models import (
     Customer,
     CustomerIdentity,
     CustomerMerge,
+    Holiday,
     Message,
     Organization,
+    SlaPolicy,
     Tag,
     Team,
     Ticket,
@@ -88,10 +90,31 @@ class CustomerMergeAdmin(admin.ModelAdmin):
         return False
 
 
+class HolidayInline(admin.TabularInline):
+    model = Holiday
+    extra = 1
+
+
 @admin.register(Team)
 class TeamAdmin(admin.ModelAdmin):
     list_display = ("name", "time_zone", "cost_per_minute")
     filter_horizontal = ("members",)
+    inlines = [HolidayInline]
+
+
+@admin.register(SlaPolicy)
+class SlaPolicyAdmin(admin.ModelAdmin):
+    """Targets apply to tickets opened (or given this priority) after the policy is saved."""
+
+    list_display = ("priority", "first_response_minutes", "resolution_minutes")
+
+
+@admin.register(Holiday)
+class HolidayAdmin(admin.ModelAdmin):
+    """Holidays without a team apply to every team's business hours."""
+
+    list_display = ("date", "name", "team")
+    list_filter = ("team",)
 
 
 @admin.register(Tag)
@@ -134,6 +157,17 @@ class TicketAdmin(admin.ModelAdmin):
         "closed_at",
         "reopen_count",
         "channel_switch_count",
+        "first_inbound_at",
+        "first_response_seconds",
+        "first_response_business_seconds",
+        "first_resolution_seconds",
+        "first_resolution_business_seconds",
+        "resolution_seconds",
+        "resolution_business_seconds",
+        "contact_count",
+        "inbound_before_first_reply",
+        "sla_first_response_target",
+        "sla_resolution_target",
         "merged_into",
     )
     inlines = [MessageInline]

@@ -7,7 +7,6 @@ enqueues delivery of one message, and the domain calls it once the message is co
 from __future__ import annotations
 
 from collections.abc import Callable
-from functools import partial
 
 from django.db import transaction
 
@@ -29,4 +28,10 @@ def outbound_enqueue(message: Message) -> None:
     if enqueue is not None:
         # robust: a broker that is down must not turn a committed reply into an error; the stuck-mail
         # sweep sends what stayed queued.
-        transaction.on_commit(partial(enqueue, message.pk), robust=True)
+        # A named function, not a partial: Django logs a failed robust callback by its __qualname__.
+        message_id = message.pk
+
+        def start_delivery() -> None:
+            enqueue(message_id)
+
+        transaction.on_commit(start_delivery, robust=True)

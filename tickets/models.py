@@ -11,6 +11,8 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from tickets.business_hours import default_working_hours, working_hours_validate
+
 
 class Channel(models.TextChoices):
     EMAIL = "email", _("Email")
@@ -142,6 +144,12 @@ class Team(models.Model):
         help_text=_("Empty: each agent's own figure or the site default."),
     )
     time_zone = models.CharField(_("time zone"), max_length=64, default="UTC")
+    working_hours = models.JSONField(
+        _("working hours"),
+        default=default_working_hours,
+        validators=[working_hours_validate],
+        help_text=_('Local times per weekday, for example {"mon": [["09:00", "17:00"]], "sat": []}.'),
+    )
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
 
     class Meta:
@@ -151,6 +159,30 @@ class Team(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class Holiday(models.Model):
+    """A day on which business hours do not run: for one team, or for every team when no team is set."""
+
+    team = models.ForeignKey(
+        Team,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="holidays",
+        help_text=_("Empty: every team."),
+    )
+    date = models.DateField(_("date"))
+    name = models.CharField(_("name"), max_length=100, blank=True)
+
+    class Meta:
+        ordering = ["date"]
+        verbose_name = _("holiday")
+        verbose_name_plural = _("holidays")
+        constraints = [models.UniqueConstraint(fields=["team", "date"], name="holiday_team_date_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.date} {self.name}".strip()
 
 
 class Tag(models.Model):
@@ -220,6 +252,32 @@ class Ticket(models.Model):
     closed_at = models.DateTimeField(_("closed"), null=True, blank=True)
     reopen_count = models.PositiveIntegerField(_("reopened"), default=0)
     channel_switch_count = models.PositiveIntegerField(_("channel switches"), default=0)
+    # Stamped by the services when they happen, so the reports add numbers up instead of replaying
+    # timelines. Durations are whole seconds, in calendar time and in the team's business hours.
+    first_inbound_at = models.DateTimeField(_("first customer message"), null=True, blank=True)
+    first_response_seconds = models.PositiveIntegerField(_("first response time"), null=True, blank=True)
+    first_response_business_seconds = models.PositiveIntegerField(
+        _("first response time in business hours"), null=True, blank=True
+    )
+    first_resolution_seconds = models.PositiveIntegerField(_("first resolution time"), null=True, blank=True)
+    first_resolution_business_seconds = models.PositiveIntegerField(
+        _("first resolution time in business hours"), null=True, blank=True
+    )
+    resolution_seconds = models.PositiveIntegerField(
+        _("resolution time"), null=True, blank=True, help_text=_("From creation to the latest solve.")
+    )
+    resolution_business_seconds = models.PositiveIntegerField(
+        _("resolution time in business hours"), null=True, blank=True
+    )
+    contact_count = models.PositiveIntegerField(
+        _("contacts"),
+        default=0,
+        help_text=_("Exchanges in which support answered: replies, chat sessions with an agent, calls."),
+    )
+    inbound_before_first_reply = models.PositiveIntegerField(_("customer messages before the first reply"), default=0)
+    # The SLA targets of the ticket's priority when it was opened or its priority changed (business seconds).
+    sla_first_response_target = models.PositiveIntegerField(_("SLA first response target"), null=True, blank=True)
+    sla_resolution_target = models.PositiveIntegerField(_("SLA resolution target"), null=True, blank=True)
     merged_into = models.ForeignKey(
         "self", on_delete=models.PROTECT, null=True, blank=True, related_name="merged_tickets"
     )
@@ -244,6 +302,8 @@ class Ticket(models.Model):
             models.Index(fields=["created_at"], name="ticket_created_idx"),
             models.Index(fields=["solved_at"], name="ticket_solved_idx"),
             models.Index(fields=["channel", "created_at"], name="ticket_channel_created_idx"),
+            models.Index(fields=["first_response_at"], name="ticket_first_response_idx"),
+            models.Index(fields=["first_solved_at"], name="ticket_first_solved_idx"),
         ]
 
     def __str__(self) -> str:
@@ -467,6 +527,8 @@ class TimeEntry(models.Model):
         verbose_name_plural = _("time entries")
         indexes = [
             models.Index(fields=["agent", "created_at"], name="time_agent_created_idx"),
+            # Handle time and cost of a period: an index-only scan on PostgreSQL.
+            models.Index(fields=["created_at"], include=["ticket", "agent", "seconds"], name="time_created_idx"),
         ]
         constraints = [models.CheckConstraint(condition=Q(seconds__gt=0), name="time_entry_positive_seconds")]
 
@@ -583,3 +645,19 @@ class Macro(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class SlaPolicy(models.Model):
+    """Service-level targets for the tickets of one priority, in the business hours of the ticket's team."""
+
+    priority = models.CharField(_("priority"), max_length=10, unique=True, choices=Ticket.Priority.choices)
+    first_response_minutes = models.PositiveIntegerField(_("first response within (business minutes)"))
+    resolution_minutes = models.PositiveIntegerField(_("resolution within (business minutes)"))
+
+    class Meta:
+        ordering = ["priority"]
+        verbose_name = _("SLA policy")
+        verbose_name_plural = _("SLA policies")
+
+    def __str__(self) -> str:
+        return f"{self.priority}: {self.first_response_minutes} / {self.resolution_minutes} min"

@@ -8,7 +8,6 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import Min
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -24,6 +23,7 @@ from tickets.models import (
     TicketEvent,
     TimeEntry,
 )
+from tickets.services import stamps
 from tickets.services._common import (
     _UNCHANGED,
     ALLOWED_TRANSITIONS,
@@ -71,7 +71,7 @@ def ticket_create(
     subject = " ".join(subject.split())[:300] or _("(no subject)")
     now = created_at or timezone.now()
     with transaction.atomic():
-        ticket = Ticket.objects.create(
+        ticket = Ticket(
             subject=subject,
             channel=channel,
             current_channel=channel,
@@ -83,6 +83,8 @@ def ticket_create(
             created_at=now,
             updated_at=now,
         )
+        stamps.stamp_sla_targets(ticket)
+        ticket.save(force_insert=True)
         tag_rows = _tags_get_or_create(tags)
         if tag_rows:
             ticket.tags.set(tag_rows)
@@ -148,25 +150,33 @@ def message_add(
         update_fields = {"updated_at"}
         locked.updated_at = max(locked.updated_at, now)
 
+        answered_call = stamps.is_answered_call(
+            channel=channel, direction=direction, author_agent_id=author_agent.pk if author_agent else None
+        )
         if direction == Direction.INBOUND:
+            if locked.first_inbound_at is None:
+                locked.first_inbound_at = now
+                update_fields.add("first_inbound_at")
+            if locked.first_response_at is None:
+                locked.inbound_before_first_reply += 1
+                update_fields.add("inbound_before_first_reply")
             if locked.status == Status.SOLVED:
                 events.append(_event(locked, TicketEvent.Kind.STATUS, None, locked.status, Status.OPEN, now))
                 locked.status = Status.OPEN
-                locked.solved_at = None
-                locked.reopen_count += 1
-                update_fields |= {"status", "solved_at", "reopen_count"}
+                update_fields |= {"status", *stamps.stamp_reopen(locked)}
             elif locked.status in (Status.PENDING, Status.ON_HOLD):
                 events.append(_event(locked, TicketEvent.Kind.STATUS, None, locked.status, Status.OPEN, now))
                 locked.status = Status.OPEN
                 update_fields.add("status")
-        elif direction == Direction.OUTBOUND and not is_automatic:
-            if locked.first_response_at is None:
-                locked.first_response_at = now
-                update_fields.add("first_response_at")
-            if locked.status == Status.NEW:
-                events.append(_event(locked, TicketEvent.Kind.STATUS, author_agent, Status.NEW, Status.OPEN, now))
-                locked.status = Status.OPEN
-                update_fields.add("status")
+        if stamps.is_public_reply(direction=direction, is_automatic=is_automatic) or answered_call:
+            if stamps.starts_contact(ticket=locked, channel=channel, at=now):
+                locked.contact_count += 1
+                update_fields.add("contact_count")
+            update_fields |= stamps.stamp_first_response(locked, now)
+        if direction == Direction.OUTBOUND and not is_automatic and locked.status == Status.NEW:
+            events.append(_event(locked, TicketEvent.Kind.STATUS, author_agent, Status.NEW, Status.OPEN, now))
+            locked.status = Status.OPEN
+            update_fields.add("status")
 
         # Automatic messages (survey invitations, acknowledgements) do not move the conversation.
         if direction != Direction.NOTE and not is_automatic and channel != locked.current_channel:
@@ -249,22 +259,21 @@ def ticket_change_status(
         previous = locked.status
         update_fields = ["status", "updated_at"]
         if status == Status.SOLVED:
-            locked.solved_at = now
-            update_fields.append("solved_at")
-            if locked.first_solved_at is None:
-                locked.first_solved_at = now
-                update_fields.append("first_solved_at")
+            update_fields += stamps.stamp_solve(locked, now)
         elif status == Status.CLOSED:
             locked.closed_at = now
             update_fields.append("closed_at")
         elif previous == Status.SOLVED:
-            locked.reopen_count += 1
-            locked.solved_at = None
-            update_fields += ["reopen_count", "solved_at"]
+            update_fields += stamps.stamp_reopen(locked)
         locked.status = status
         locked.updated_at = now
         locked.save(update_fields=update_fields)
         _event(locked, TicketEvent.Kind.STATUS, actor, previous, status, now).save()
+        if status == Status.SOLVED:
+            # Imported here: the surveys module builds on these services.
+            from metrics.surveys import survey_invite_on_commit
+
+            survey_invite_on_commit(locked)
     _copy_state(locked, ticket)
     return ticket
 
@@ -310,7 +319,7 @@ def ticket_change_priority(*, ticket: Ticket, priority: str, actor: User | None 
             now = timezone.now()
             _event(locked, TicketEvent.Kind.PRIORITY, actor, locked.priority, priority, now).save()
             locked.priority, locked.updated_at = priority, now
-            locked.save(update_fields=["priority", "updated_at"])
+            locked.save(update_fields=["priority", "updated_at", *stamps.stamp_sla_targets(locked)])
     _copy_state(locked, ticket)
     return ticket
 
@@ -380,12 +389,9 @@ def ticket_merge(*, source: Ticket, target: Ticket, actor: User | None = None) -
         TimeEntry.objects.filter(ticket=locked_source).update(ticket=locked_target)
         locked_target.tags.add(*locked_source.tags.all())
 
-        first_reply = Message.objects.filter(
-            ticket=locked_target, direction=Direction.OUTBOUND, is_automatic=False
-        ).aggregate(first=Min("created_at"))["first"]
-        locked_target.first_response_at = first_reply
+        # The source's messages now count on the target: its first response and contacts follow them.
         locked_target.updated_at = now
-        locked_target.save(update_fields=["first_response_at", "updated_at"])
+        locked_target.save(update_fields=[*stamps.ticket_stamps_recompute(ticket=locked_target), "updated_at"])
 
         previous_status = locked_source.status
         locked_source.merged_into = locked_target

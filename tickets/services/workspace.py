@@ -21,6 +21,7 @@ from tickets.models import (
     TicketFollower,
     TicketLink,
 )
+from tickets.services import stamps
 from tickets.services._common import (
     InvalidTransition,
     _event,
@@ -167,7 +168,7 @@ def ticket_split(*, message: Message, actor: User | None) -> Ticket:
         message.ticket = new
         for ticket in (old, new):
             ticket.updated_at = now
-            ticket.save(update_fields=["updated_at"])
+            ticket.save(update_fields=[*stamps.ticket_stamps_recompute(ticket=ticket), "updated_at"])
         TicketLink.objects.create(ticket=old, related=new, created_by=actor, created_at=now)
         TicketEvent.objects.bulk_create(
             [
