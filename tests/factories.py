@@ -8,6 +8,7 @@ from django.utils import timezone
 from accounts.models import User
 from accounts.roles import Role, user_set_role
 from channels_intake.models import InboundEmail, Mailbox
+from metrics.models import SurveyAnswer, SurveyInvitation, SurveyQuestion
 from tickets.models import (
     Attachment,
     Channel,
@@ -228,3 +229,31 @@ class TicketParticipantFactory(factory.django.DjangoModelFactory):
 
     ticket = factory.SubFactory(TicketFactory)
     customer = factory.SubFactory(CustomerFactory)
+
+
+class SurveyInvitationFactory(factory.django.DjangoModelFactory):
+    """An invitation as it stands after a solve; for the sending itself, use metrics.surveys."""
+
+    class Meta:
+        model = SurveyInvitation
+
+    ticket = factory.SubFactory(TicketFactory, status=Ticket.Status.SOLVED)
+    customer = factory.LazyAttribute(lambda inv: inv.ticket.customer)
+    channel = factory.LazyAttribute(lambda inv: inv.ticket.current_channel)
+    asks_nps = False
+    sent_at = factory.LazyFunction(timezone.now)
+    expires_at = factory.LazyAttribute(lambda inv: inv.sent_at + timedelta(days=30))
+
+
+class SurveyAnswerFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = SurveyAnswer
+
+    invitation = factory.SubFactory(SurveyInvitationFactory)
+    ticket = factory.LazyAttribute(lambda answer: answer.invitation.ticket)
+    customer = factory.LazyAttribute(lambda answer: answer.invitation.customer)
+    question = SurveyQuestion.CSAT
+    score = 5
+    agent = factory.LazyAttribute(lambda answer: answer.ticket.assignee)
+    team = factory.LazyAttribute(lambda answer: answer.ticket.team)
+    channel = factory.LazyAttribute(lambda answer: answer.ticket.channel)
