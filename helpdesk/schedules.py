@@ -22,4 +22,9 @@ BEAT_SCHEDULE = {
         "task": "channels_intake.tasks.process_stale_inbound_email",
         "schedule": crontab(minute="*/5"),
     },
+    # The dashboards' rollup tables: never more than a minute behind the tickets.
+    "refresh-metrics-rollups": {
+        "task": "metrics.tasks.refresh_rollups",
+        "schedule": 30.0,
+    },
 }

@@ -247,12 +247,22 @@ REST_FRAMEWORK = {
 # --- The helpdesk itself ------------------------------------------------------------------
 # Loaded cost of one agent minute, used for cost per ticket when an agent has no own figure.
 HELPDESK_DEFAULT_COST_PER_MINUTE = _decimal("HELPDESK_DEFAULT_COST_PER_MINUTE", "1.60")
+# Dashboards read daily rollup tables kept by a beat task; false reads every figure live from the tables.
+HELPDESK_METRICS_ROLLUPS = env.bool("HELPDESK_METRICS_ROLLUPS", default=True)
 # Region used to read phone numbers written without a country code (0912 ... -> +98 912 ...).
 HELPDESK_PHONE_REGION = env.str("HELPDESK_PHONE_REGION", default="IR").upper()
 # Solved tickets become closed (no longer reopened by a reply) after this many days.
 HELPDESK_AUTO_CLOSE_DAYS = env.int("HELPDESK_AUTO_CLOSE_DAYS", default=4)
 if HELPDESK_AUTO_CLOSE_DAYS < 1:
     raise ImproperlyConfigured("HELPDESK_AUTO_CLOSE_DAYS must be at least 1")
+# Where customers reach this site: absolute links in mail (survey invitations) start with it.
+HELPDESK_BASE_URL = env.str("HELPDESK_BASE_URL", default="http://127.0.0.1:8000").rstrip("/")
+if not HELPDESK_BASE_URL.startswith(("http://", "https://")):
+    raise ImproperlyConfigured(f"HELPDESK_BASE_URL must start with http:// or https://, got {HELPDESK_BASE_URL!r}")
+# A satisfaction survey link works for this many days after the invitation.
+HELPDESK_SURVEY_LINK_DAYS = env.int("HELPDESK_SURVEY_LINK_DAYS", default=30)
+if HELPDESK_SURVEY_LINK_DAYS < 1:
+    raise ImproperlyConfigured("HELPDESK_SURVEY_LINK_DAYS must be at least 1")
 
 # Periodic work: the beat schedule lives in its own module, helpdesk/schedules.py.
 CELERY_BEAT_SCHEDULE = schedules.BEAT_SCHEDULE
