@@ -12,7 +12,9 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("tickets/", include("tickets.urls")),
     path("portal/", include("tickets.portal_urls")),
+    path("survey/", include("metrics.survey_urls")),
     path("dashboard/", include("metrics.urls")),
+    path("api/v1/metrics/", include("metrics.api_urls")),
     path("admin/", admin.site.urls),
     # Email providers' inbound webhooks: anymail's per-provider endpoints, plus CloudMailin (not in anymail).
     path("inbound/email/", include("channels_intake.email.webhook_urls")),
