@@ -73,8 +73,15 @@ def test_every_catalog_entry_is_translated_and_none_is_fuzzy(language):
 def test_the_placeholders_of_each_translation_match_its_source(language):
     placeholder = re.compile(r"%\((\w+)\)[sd]")
     for entry in _po_entries(_catalog_path(language, "po")):
-        if entry["msgid"]:
+        if not entry["msgid"]:
+            continue
+        if "msgid_plural" not in entry:
             assert sorted(placeholder.findall(entry["msgstr"])) == sorted(placeholder.findall(entry["msgid"])), entry
+            continue
+        # Plural forms: each form uses the placeholders of the singular or the plural source.
+        source = set(placeholder.findall(entry["msgid"])) | set(placeholder.findall(entry["msgid_plural"]))
+        for key in (key for key in entry if key.startswith("msgstr")):
+            assert set(placeholder.findall(entry[key])) <= source, entry
 
 
 @pytest.mark.skipif(shutil.which("msgfmt") is None, reason="msgfmt (GNU gettext) is not installed")
