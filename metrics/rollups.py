@@ -27,6 +27,7 @@ from metrics.models import (
     DailyEscalations,
     DailyHandleTime,
     DailySurveyAnswers,
+    DailyTeamDurationHistogram,
     DailyTicketStats,
     HourlyArrivals,
     RollupWatermark,
@@ -251,23 +252,34 @@ def _recompute_days(days: set[date] | None) -> int:
 
     _recompute_escalations(days)
 
-    histograms = []
+    # Per team first; the site's histogram is their sum, added up here rather than read twice.
+    per_team = []
+    site: dict[tuple[date, str, int], int] = defaultdict(int)
     for measure, field, column in HISTOGRAMS:
         found = (
             tickets.filter(_in_days(field, days), **{f"{column}__isnull": False})
-            .values(day=TruncDate(field, tzinfo=zone), bucket=histogram.bucket_expression(column))
+            .values("team_id", day=TruncDate(field, tzinfo=zone), bucket=histogram.bucket_expression(column))
             .annotate(n=Count("pk"))
             .order_by()
         )
-        histograms += [
-            DailyDurationHistogram(day=as_date(row["day"]), measure=measure, bucket=row["bucket"], count=row["n"])
-            for row in found
-        ]
-    stale_histograms = DailyDurationHistogram.objects.all()
-    if days is not None:
-        stale_histograms = stale_histograms.filter(day__in=days)
-    stale_histograms.delete()
-    DailyDurationHistogram.objects.bulk_create(histograms, batch_size=5000)
+        for row in dicts(found):
+            day = as_date(row["day"])
+            per_team.append(
+                DailyTeamDurationHistogram(
+                    day=day, team_id=row["team_id"], measure=measure, bucket=row["bucket"], count=row["n"]
+                )
+            )
+            site[(day, measure, row["bucket"])] += row["n"]
+    for model in (DailyDurationHistogram, DailyTeamDurationHistogram):
+        (model.objects.all() if days is None else model.objects.filter(day__in=days)).delete()
+    DailyTeamDurationHistogram.objects.bulk_create(per_team, batch_size=5000)
+    DailyDurationHistogram.objects.bulk_create(
+        (
+            DailyDurationHistogram(day=day, measure=measure, bucket=bucket, count=count)
+            for (day, measure, bucket), count in site.items()
+        ),
+        batch_size=5000,
+    )
     return len({key[0] for key in rows}) if days is None else len(days)
 
 

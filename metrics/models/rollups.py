@@ -13,6 +13,7 @@ __all__ = [
     "DailyEscalations",
     "DailyHandleTime",
     "DailySurveyAnswers",
+    "DailyTeamDurationHistogram",
     "DailyTicketStats",
     "HourlyArrivals",
     "RollupWatermark",
@@ -108,6 +109,28 @@ class DailyEscalations(models.Model):
 
     def __str__(self) -> str:
         return f"{self.day} {self.channel}→{self.to_channel}: {self.tickets}"
+
+
+class DailyTeamDurationHistogram(models.Model):
+    """DailyDurationHistogram per team (null: tickets without a team), for team-filtered percentiles."""
+
+    day = models.DateField(_("day"))
+    team_id = models.IntegerField(_("team"), null=True)
+    measure = models.CharField(_("measure"), max_length=6, choices=DailyDurationHistogram.Measure.choices)
+    bucket = models.SmallIntegerField(_("bucket"))
+    count = models.IntegerField(_("count"))
+
+    class Meta:
+        verbose_name = _("daily duration histogram per team")
+        verbose_name_plural = _("daily duration histograms per team")
+        indexes = [
+            models.Index(
+                fields=["team_id", "day"], include=["measure", "bucket", "count"], name="rollup_team_histogram_idx"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.day} team {self.team_id} {self.measure} bucket {self.bucket}: {self.count}"
 
 
 class HourlyArrivals(models.Model):

@@ -76,8 +76,9 @@ def rollup_answers(scope: Scope) -> bool:
 
 
 def histogram_answers(scope: Scope) -> bool:
-    """The duration histograms are kept per day only, so only unfiltered percentiles come from them."""
-    return rollup_answers(scope) and not (scope.team or scope.agent or scope.channel)
+    """The duration histograms are kept per day, for the site and per team: percentiles of the whole
+    site or of one team come from them; with an agent or channel filter they are read live."""
+    return rollup_answers(scope) and not (scope.agent or scope.channel)
 
 
 def rollup_rows(scope: Scope) -> QuerySet[DailyTicketStats]:

@@ -16,7 +16,7 @@ from django.db.models.functions import TruncDate, TruncWeek
 from django.utils import timezone
 
 from metrics import histogram
-from metrics.models import DailyDurationHistogram, DailyEscalations
+from metrics.models import DailyDurationHistogram, DailyEscalations, DailyTeamDurationHistogram
 from metrics.queries._base import (
     as_date,
     dicts,
@@ -95,16 +95,20 @@ def _durations(scope: Scope, key: str) -> Durations:
     )
 
 
+def histogram_rows(scope: Scope) -> QuerySet:
+    """The histogram rows of the period: the site's, or one team's."""
+    if scope.team:
+        return DailyTeamDurationHistogram.objects.filter(
+            team_id=scope.team, day__gte=scope.first_day, day__lte=scope.last_day
+        )
+    return DailyDurationHistogram.objects.filter(day__gte=scope.first_day, day__lte=scope.last_day)
+
+
 def _histograms(scope: Scope) -> dict[str, list[tuple[int, int]]]:
     """(bucket, count) pairs of every measure over the period, in one query the three durations share."""
 
     def read() -> dict[str, list[tuple[int, int]]]:
-        rows = (
-            DailyDurationHistogram.objects.filter(day__gte=scope.first_day, day__lte=scope.last_day)
-            .values("measure", "bucket")
-            .annotate(n=Sum("count"))
-            .order_by()
-        )
+        rows = histogram_rows(scope).values("measure", "bucket").annotate(n=Sum("count")).order_by()
         buckets: dict[str, list[tuple[int, int]]] = defaultdict(list)
         for row in rows:
             buckets[row["measure"]].append((row["bucket"], row["n"]))
@@ -302,9 +306,8 @@ def series(scope: Scope, key: str, interval: str = "day") -> list[tuple[date, fl
             by_day_or_week = TruncWeek("day") if interval == "week" else F("day")
             buckets: dict[date, list[tuple[int, int]]] = defaultdict(list)
             for counted in (
-                DailyDurationHistogram.objects.filter(
-                    measure=measure, day__gte=scope.first_day, day__lte=scope.last_day
-                )
+                histogram_rows(scope)
+                .filter(measure=measure)
                 .values("bucket", slot=by_day_or_week)
                 .annotate(n=Sum("count"))
                 .order_by()

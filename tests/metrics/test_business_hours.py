@@ -142,9 +142,11 @@ def test_business_first_response_per_team(desk, source, teams):
     london = frt("utc")
     assert london.business.count == 2
     assert london.business.mean == 6 * HOUR
-    assert london.business.exact  # a team filter: percentiles are read live
-    assert london.business.median == 6 * HOUR
-    assert london.business.p90 == pytest.approx(9.2 * HOUR)
+    # One team: the rollup path reads the team's duration histogram (within its 5% buckets).
+    tolerance = 0.05 if source.is_rollup else 1e-9
+    assert london.business.exact is not source.is_rollup
+    assert london.business.median == pytest.approx(6 * HOUR, rel=tolerance)
+    assert london.business.p90 == pytest.approx(9.2 * HOUR, rel=tolerance)
     assert london.calendar.mean == 78 * HOUR
 
     holiday_team = frt("utc_holiday")
