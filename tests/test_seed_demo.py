@@ -1,10 +1,14 @@
 """manage.py seed_demo: how much it makes, that it is reproducible, and that its rows keep the domain's invariants."""
 
 import hashlib
+import random
 import re
 from collections import defaultdict
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
 from io import StringIO
+from itertools import pairwise
+from statistics import mean
 
 import pytest
 from django.core.management import call_command
@@ -12,10 +16,25 @@ from django.db import connection
 from django.db.models import Count, F, Max, Min, Q
 from django.test import TestCase
 
+from metrics.models import CostSettings, DailyTicketStats, RollupWatermark, SurveyAnswer, SurveyInvitation
+from metrics.surveys import NPS_EVERY, SurveyLinkExpired, survey_invitation_from_token
 from tickets import services
+from tickets.business_hours import Schedule, schedule_for_team
+from tickets.demo.arrivals import period_before
 from tickets.demo.bulk import BulkWriter, dangling_foreign_key
+from tickets.demo.hours import IRAN_WORKING_HOURS, BusinessClock, iran_holidays
 from tickets.demo.seeder import TABLES
-from tickets.models import Channel, Customer, CustomerIdentity, Message, Ticket, TicketEvent, TimeEntry
+from tickets.models import Channel, Customer, CustomerIdentity, Holiday, Message, Team, Ticket, TicketEvent, TimeEntry
+from tickets.services.stamps import ticket_stamps_recompute
+
+STAMPS = [
+    "first_inbound_at",
+    "first_response_at",
+    "first_response_seconds",
+    "first_response_business_seconds",
+    "contact_count",
+    "inbound_before_first_reply",
+]
 
 UNTIL = "2025-06-01"
 START = datetime(2024, 6, 1, tzinfo=UTC)
@@ -31,7 +50,17 @@ def seed(tickets: int = 300, seed: int = 42, **options) -> str:
 def digest() -> str:
     """A hash of every seeded row, ids and foreign keys included."""
     hasher = hashlib.sha256()
-    for model in (Customer, CustomerIdentity, Ticket, Ticket.tags.through, Message, TicketEvent, TimeEntry):
+    for model in (
+        Customer,
+        CustomerIdentity,
+        Ticket,
+        Ticket.tags.through,
+        Message,
+        TicketEvent,
+        TimeEntry,
+        SurveyInvitation,
+        SurveyAnswer,
+    ):
         for row in model.objects.order_by("pk").values_list():
             hasher.update(repr(row).encode())
     return hasher.hexdigest()
@@ -245,6 +274,176 @@ class TestSeededYear(TestCase):
         assert re.search(r"[پچژگ]", bodies) and re.search(r"[پچژگ]", names)  # letters only Persian uses
         assert re.search(r"[ةأإى]", bodies) and re.search(r"[ةأإى]", names)  # letters typical of Arabic
         assert set(Customer.objects.values_list("locale", flat=True)) == {"en", "fa", "ar"}
+
+    # --- the stamps, as tickets.services.stamps would have written them ---
+
+    def test_conversation_stamps_are_what_the_services_recompute_from_the_messages(self):
+        # A merged ticket keeps the stamps of its own first message (ticket_merge leaves the source be).
+        for ticket in Ticket.objects.filter(merged_into__isnull=True):
+            seeded = {name: getattr(ticket, name) for name in STAMPS}
+            ticket_stamps_recompute(ticket=ticket)
+            assert {name: getattr(ticket, name) for name in STAMPS} == seeded, ticket.pk
+        stamped = Ticket.objects.filter(merged_into__isnull=True)
+        assert stamped.filter(contact_count__gte=2).exists() and stamped.filter(inbound_before_first_reply=2).exists()
+
+    def test_resolution_stamps_run_from_creation_to_the_first_and_the_latest_solve(self):
+        for ticket in Ticket.objects.all():
+            schedule = schedule_for_team(ticket.team_id)
+            for solved, calendar, business in (
+                ("first_solved_at", "first_resolution_seconds", "first_resolution_business_seconds"),
+                ("solved_at", "resolution_seconds", "resolution_business_seconds"),
+            ):
+                at = getattr(ticket, solved)
+                if at is None:
+                    assert getattr(ticket, calendar) is None and getattr(ticket, business) is None, ticket.pk
+                else:
+                    assert getattr(ticket, calendar) == (at - ticket.created_at).total_seconds(), ticket.pk
+                    assert getattr(ticket, business) == schedule.seconds_between(ticket.created_at, at), ticket.pk
+        assert Ticket.objects.filter(reopen_count__gt=0, solved_at__isnull=True).exists()  # reopened, not solved again
+
+    def test_proactive_tickets_have_no_first_response_time(self):
+        proactive = Ticket.objects.filter(is_proactive=True)
+
+        assert proactive.exists()
+        assert not proactive.filter(first_response_seconds__isnull=False).exists()
+
+    def test_the_teams_work_an_iranian_week_with_holidays(self):
+        teams = Team.objects.all()
+
+        assert {team.time_zone for team in teams} == {"Asia/Tehran"}
+        assert all(team.working_hours == IRAN_WORKING_HOURS for team in teams)
+        assert {"2025-03-21", "2025-03-24", "2025-04-02"} <= {
+            str(day) for day in Holiday.objects.values_list("date", flat=True)
+        }
+        assert teams.filter(cost_per_minute__isnull=False).exists()
+
+    def test_the_cost_settings_are_set(self):
+        settings_row = CostSettings.objects.get()
+
+        assert settings_row.default_cost_per_minute == Decimal("1.60")
+        assert settings_row.monthly_overhead == Decimal("20000.00")
+
+    def test_some_customers_churned(self):
+        share = Customer.objects.filter(churned_at__isnull=False).count() / Customer.objects.count()
+
+        assert 0.01 < share < 0.12
+
+    # --- surveys ---
+
+    def test_a_survey_invitation_goes_out_once_at_the_first_solve(self):
+        invitations = SurveyInvitation.objects.select_related("ticket", "message")
+        solved = Ticket.objects.filter(first_solved_at__isnull=False)
+
+        assert invitations.count() >= 0.7 * solved.count()
+        for invitation in invitations:
+            ticket = invitation.ticket
+            assert ticket.first_solved_at < invitation.sent_at < ticket.first_solved_at + timedelta(minutes=2)
+            assert invitation.channel != "phone"
+            assert invitation.message.is_automatic and invitation.message.created_at == invitation.sent_at
+            assert invitation.message.ticket_id == ticket.pk
+            assert invitation.expires_at == invitation.sent_at + timedelta(days=30)
+
+    def test_the_survey_link_in_the_invitation_opens_its_survey(self):
+        invitation = SurveyInvitation.objects.select_related("message").order_by("-sent_at").first()
+        token = re.search(r"/survey/([^/\s]+)/", invitation.message.body_text).group(1)
+
+        try:
+            found = survey_invitation_from_token(token=token)
+        except SurveyLinkExpired as expired:
+            found = expired.invitation
+        assert found == invitation
+
+    def test_nps_is_asked_at_most_once_per_customer_in_90_days(self):
+        asked = defaultdict(list)
+        for customer, sent in SurveyInvitation.objects.filter(asks_nps=True).values_list("customer", "sent_at"):
+            asked[customer].append(sent)
+
+        assert asked
+        for times in asked.values():
+            times.sort()
+            assert all(later - earlier >= NPS_EVERY for earlier, later in pairwise(times)), times
+        assert SurveyInvitation.objects.filter(asks_nps=False).exists()
+
+    def test_answers_keep_the_tickets_assignee_team_and_channel_and_come_after_the_invitation(self):
+        answers = SurveyAnswer.objects.select_related("ticket", "invitation")
+
+        assert answers.exists()
+        for answer in answers:
+            ticket = answer.ticket
+            assert (answer.agent_id, answer.team_id, answer.channel) == (
+                ticket.assignee_id,
+                ticket.team_id,
+                ticket.channel,
+            )
+            assert answer.invitation.sent_at < answer.answered_at <= answer.updated_at < answer.invitation.expires_at
+            assert answer.question in answer.invitation.questions
+
+    def test_scores_come_out_near_the_benchmarks(self):
+        answers = SurveyAnswer.objects.all()
+        csat = list(answers.filter(question="csat").values_list("score", flat=True))
+        ces = list(answers.filter(question="ces").values_list("score", flat=True))
+        nps = list(answers.filter(question="nps").values_list("score", flat=True))
+
+        assert 0.75 < sum(score >= 4 for score in csat) / len(csat) < 0.95
+        assert 4.9 < mean(ces) < 5.9
+        assert 10 < 100 * (sum(score >= 9 for score in nps) - sum(score <= 6 for score in nps)) / len(nps) < 50
+        assert answers.exclude(comment="").exists()
+
+    def test_the_rollups_are_built(self):
+        assert RollupWatermark.objects.exists()
+        created = sum(DailyTicketStats.objects.values_list("created", flat=True))
+        assert created == Ticket.objects.filter(merged_into__isnull=True).count()
+
+
+# --- business hours, fast ---
+
+TEHRAN_WEEK = Schedule.build(
+    time_zone="Asia/Tehran",
+    working_hours=IRAN_WORKING_HOURS,
+    holidays=[day for day, _name in iran_holidays(date(2024, 1, 1), date(2026, 12, 31))],
+)
+BERLIN_WEEK = Schedule.build(  # a time zone with daylight saving time, and a split day
+    time_zone="Europe/Berlin",
+    working_hours={
+        "mon": [["09:00", "12:00"], ["13:00", "17:30"]],
+        "tue": [["00:00", "24:00"]],
+        "fri": [["09:00", "17:00"]],
+    },
+    holidays=[date(2025, 3, 31)],
+)
+
+
+@pytest.mark.parametrize("schedule", [TEHRAN_WEEK, BERLIN_WEEK], ids=["tehran", "berlin"])
+def test_the_business_clock_counts_as_the_schedule_does(schedule):
+    period = period_before(date(2025, 6, 1))
+    clock = BusinessClock.for_period(schedule, period)
+    rng = random.Random(5)
+    for _ in range(2000):
+        start = rng.randrange(period.start_ts - 3 * 86_400, period.until_ts + 3 * 86_400)
+        end = start + int(rng.expovariate(1 / (2 * 86_400)))
+        expected = schedule.seconds_between(datetime.fromtimestamp(start, UTC), datetime.fromtimestamp(end, UTC))
+        assert clock.between(start, end) == expected, (start, end)
+
+
+def test_the_business_clock_skips_fridays_holidays_and_the_thursday_afternoon():
+    clock = BusinessClock.for_period(TEHRAN_WEEK, period_before(date(2025, 6, 1)))
+
+    def at(day: str, hour: int) -> int:
+        return int(datetime.fromisoformat(f"{day}T{hour:02d}:00:00+03:30").timestamp())
+
+    assert clock.between(at("2025-05-14", 16), at("2025-05-17", 9)) == 3600 + 5 * 3600 + 3600  # Wed, Thu, Sat
+    # Wed 19 March 2025 is Oil Nationalization Day, Thursday a half day, Friday to Monday weekend and Nowruz.
+    assert clock.between(at("2025-03-19", 8), at("2025-03-26", 8)) == 5 * 3600 + 9 * 3600
+
+
+def test_nowruz_and_the_other_solar_holidays_fall_on_their_days():
+    holidays = dict(iran_holidays(date(2025, 11, 23), date(2026, 11, 22)))
+
+    assert [day for day, name in holidays.items() if name == "Nowruz"] == [date(2026, 3, d) for d in (21, 22, 23, 24)]
+    assert holidays[date(2026, 2, 11)] == "Revolution Day"
+    assert holidays[date(2026, 3, 20)] == "Oil Nationalization Day"
+    assert holidays[date(2026, 6, 4)] == "Death of Ayatollah Khomeini"
+    assert iran_holidays(date(2024, 3, 20), date(2024, 3, 20)) == [(date(2024, 3, 20), "Nowruz")]
 
 
 @pytest.mark.django_db

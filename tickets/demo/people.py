@@ -17,9 +17,11 @@ from django.db import transaction
 
 from accounts.models import User
 from accounts.roles import GROUP_NAMES, Role, role_groups_sync, user_set_role
+from metrics.models import CostSettings
 from tickets.demo import names, texts
 from tickets.demo.arrivals import DAY, Clock, Period, index_at_or_before
 from tickets.demo.bulk import ChunkSink
+from tickets.demo.hours import IRAN_WORKING_HOURS
 from tickets.models import Customer, CustomerIdentity, Organization, Tag, Team
 
 # Which team each agent joins, by position: every team has someone from five agents on,
@@ -66,6 +68,9 @@ IDENTITY_COLUMNS = ("id", "customer_id", "kind", "value", "is_primary", "created
 # Customer created before the period for 13 of every 20, so early tickets have someone to come from.
 _EXISTING_SHARE = 13
 _CHURN_SHARE = 0.06
+# The site's cost settings, when none are set: docs/metrics.md's loaded cost and a small team's overhead.
+DEFAULT_COST_PER_MINUTE = Decimal("1.60")
+MONTHLY_OVERHEAD = Decimal("20000.00")
 
 
 @dataclass
@@ -91,13 +96,22 @@ def ensure_staff(*, agent_count: int, period: Period) -> Staff:
         team_ids = {}
         for topic, (name, time_zone, cost, _share) in names.TEAMS.items():
             team, created = Team.objects.get_or_create(
-                name=name, defaults={"time_zone": time_zone, "cost_per_minute": Decimal(cost) if cost else None}
+                name=name,
+                defaults={
+                    "time_zone": time_zone,
+                    "cost_per_minute": Decimal(cost) if cost else None,
+                    "working_hours": IRAN_WORKING_HOURS,
+                },
             )
             if created:
                 Team.objects.filter(pk=team.pk).update(created_at=long_ago)
             team_ids[topic] = team.pk
         agents = _ensure_agents(agent_count, team_ids, long_ago)
         Tag.objects.bulk_create([Tag(name=name) for name in texts.ALL_TAGS], ignore_conflicts=True)
+        if not CostSettings.objects.exists():
+            CostSettings.objects.create(
+                default_cost_per_minute=DEFAULT_COST_PER_MINUTE, monthly_overhead=MONTHLY_OVERHEAD
+            )
         tag_ids = dict(Tag.objects.filter(name__in=texts.ALL_TAGS).values_list("name", "pk"))
     by_topic: dict[str, list[int]] = {topic: [] for topic in team_ids}
     for index, user in enumerate(agents):
@@ -147,6 +161,7 @@ class CustomerPool:
     plan: list[str] = field(default_factory=list)
     order: list[str] = field(default_factory=list)
     mail_domain: list[str] = field(default_factory=list)
+    has_email: list[bool] = field(default_factory=list)
     churned: list[int | None] = field(default_factory=list)
     # identity kind -> (creation times ascending, positions in that order)
     by_kind: dict[str, tuple[list[int], list[int]]] = field(default_factory=dict)
@@ -257,6 +272,7 @@ def write_customers(
             pool.plan.append(plan)
             pool.order.append(orders[0]["id"] if orders else f"A-{rng.randint(100000, 999999)}")
             pool.mail_domain.append(domain)
+            pool.has_email.append(has_email)
             pool.churned.append(churned)
         sink.put(
             [

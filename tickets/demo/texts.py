@@ -301,6 +301,7 @@ PHRASES = {
         "call_in": "Phone call",
         "call_out": "Call summary",
         "nudge": "Any update on my request?",
+        "survey": "Your request #{tid} has been solved. How did we do? It takes a minute: {url}",
         "proactive": (
             "Hi {name}, we noticed a failed payment on your account and wanted to help.",
             "Hi {name}, your {plan} plan renews next week; reply here if you want to change it.",
@@ -349,6 +350,7 @@ PHRASES = {
         "call_in": "تماس تلفنی",
         "call_out": "خلاصه تماس",
         "nudge": "درخواست من به کجا رسید؟",
+        "survey": "درخواست شما (#{tid}) حل شد. از پشتیبانی ما راضی بودید؟ پاسخ یک دقیقه طول می‌کشد: {url}",
         "proactive": (
             "{name} عزیز، متوجه شدیم پرداخت اخیر شما ناموفق بوده و خواستیم کمک کنیم.",
             "{name} گرامی، طرح {plan} شما هفته آینده تمدید می‌شود؛ اگر تغییری می‌خواهید همین‌جا بنویسید.",
@@ -397,9 +399,51 @@ PHRASES = {
         "call_in": "مكالمة هاتفية",
         "call_out": "ملخص المكالمة",
         "nudge": "هل من جديد بخصوص طلبي؟",
+        "survey": "تم حل طلبك (#{tid}). ما رأيك في خدمتنا؟ لن يستغرق الأمر أكثر من دقيقة: {url}",
         "proactive": (
             "مرحبًا {name}، لاحظنا فشل عملية دفع في حسابك وأردنا مساعدتك.",
             "مرحبًا {name}، تتجدد خطة {plan} الأسبوع القادم؛ أخبرنا هنا إن أردت تغييرها.",
+        ),
+    },
+}
+
+# Survey comments, by whether the customer was satisfied.
+SURVEY_COMMENTS = {
+    "en": {
+        "good": (
+            "Quick and friendly, thank you!",
+            "Solved on the first try.",
+            "Very helpful agent.",
+            "Great service as always.",
+        ),
+        "bad": (
+            "It took far too long to get an answer.",
+            "I had to explain my problem three times.",
+            "The issue came back the next day.",
+            "Nobody called me back.",
+        ),
+    },
+    "fa": {
+        "good": ("سریع و مودبانه بود، ممنون!", "همان بار اول حل شد.", "کارشناس بسیار کمک کرد.", "مثل همیشه عالی."),
+        "bad": (
+            "پاسخ خیلی دیر رسید.",
+            "مجبور شدم مشکلم را سه بار توضیح بدهم.",
+            "مشکل فردای آن روز دوباره پیش آمد.",
+            "کسی با من تماس نگرفت.",
+        ),
+    },
+    "ar": {
+        "good": (
+            "خدمة سريعة ولطيفة، شكرًا!",
+            "تم الحل من المحاولة الأولى.",
+            "الموظف كان متعاونًا جدًا.",
+            "خدمة ممتازة كالعادة.",
+        ),
+        "bad": (
+            "تأخر الرد كثيرًا.",
+            "اضطررت لشرح مشكلتي ثلاث مرات.",
+            "عادت المشكلة في اليوم التالي.",
+            "لم يتصل بي أحد.",
         ),
     },
 }

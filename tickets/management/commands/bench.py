@@ -1,7 +1,10 @@
-"""`manage.py bench`: how fast the main pages and ticket intake are on a large data set. Prints, never asserts.
+"""`manage.py bench`: how fast the main pages, the dashboards and ticket intake are on a large data set.
 
-Seeds up to --tickets first (with seed_demo's generator), then times each page with the test
-client as an admin, DEBUG off, and counts its SQL queries.
+Prints, never asserts. Seeds up to --tickets first (with seed_demo's generator, which also builds the
+metrics rollups), then times each page with the test client, DEBUG off, and counts its SQL queries.
+The dashboard figures are marked when they miss their targets (issue 5): the manager overview of
+the last 12 months under OVERVIEW_TARGET_MS at the server, each figure of the metrics API under
+FIGURE_TARGET_MS.
 """
 
 from __future__ import annotations
@@ -10,9 +13,10 @@ import logging
 import math
 import statistics
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
+from functools import partial
 
 from django.conf import settings
 from django.contrib.auth.models import Group
@@ -28,9 +32,14 @@ from accounts.models import User
 from accounts.roles import GROUP_NAMES, Role, role_groups_sync, user_set_role
 from tickets import services
 from tickets.demo.seeder import seed_demo_data
-from tickets.models import Customer, Message, Ticket
+from tickets.models import Customer, Message, Team, Ticket
 
 BENCH_USERNAME = "bench-admin"
+BENCH_MANAGER_USERNAME = "bench-manager"
+OVERVIEW_TARGET_MS = 1000
+FIGURE_TARGET_MS = 500
+DASHBOARD_PERIOD = "12m"
+ACTIVITY_TICKETS = 100  # tickets changed through the services: a busy minute, for the rollup refresh
 LONG_TICKET_SUBJECT = "Bench: a conversation of fifty messages"
 LONG_TICKET_MESSAGES = 50
 
@@ -64,10 +73,15 @@ class Command(BaseCommand):
         parser.add_argument(
             "--emails", type=int, default=10_000, help="Emails ingested from files for the intake figure (0: skip)."
         )
+        parser.add_argument(
+            "--figure-runs", type=int, default=5, help="Runs timed per dashboard figure and API call (default 5)."
+        )
 
-    def handle(self, *args, tickets: int, runs: int, creates: int, seed: int, emails: int, **options) -> None:
-        if runs < 1 or creates < 1 or tickets < 0:
-            raise CommandError("--runs and --creates must be at least 1, --tickets at least 0.")
+    def handle(
+        self, *args, tickets: int, runs: int, creates: int, seed: int, emails: int, figure_runs: int, **options
+    ) -> None:
+        if runs < 1 or creates < 1 or tickets < 0 or figure_runs < 1:
+            raise CommandError("--runs, --figure-runs and --creates must be at least 1, --tickets at least 0.")
         executor = MigrationExecutor(connection)
         if executor.migration_plan(executor.loader.graph.leaf_nodes()):
             raise CommandError("The database has unapplied migrations: run manage.py migrate first.")
@@ -94,6 +108,7 @@ class Command(BaseCommand):
                 client, runs, f"ticket page ({LONG_TICKET_MESSAGES} messages)", "tickets:detail", [long_ticket.pk]
             )
             self._page(client, runs, "manager overview", "metrics:overview")
+            self._dashboards(figure_runs, admin)
         try:
             self._creates(creates, admin)
         except Exception as error:  # the service may be mid-change too; report and finish
@@ -102,7 +117,7 @@ class Command(BaseCommand):
             self._emails(emails)
 
     def _line(self, label: str, text: str) -> None:
-        self.stdout.write(f"{label:<32} {text}")
+        self.stdout.write(f"{label:<36} {text}")
 
     def _seed_up_to(self, tickets: int, seed: int) -> None:
         present = Ticket.objects.count()
@@ -112,17 +127,22 @@ class Command(BaseCommand):
         result = seed_demo_data(tickets=tickets - present, seed=seed, until=datetime.now(UTC).date())
         rows = sum(result.counts.values())
         self._line("seed", f"{tickets - present:,} tickets ({rows:,} rows) in {result.seconds:.1f} s")
+        if result.rollup_seconds is not None:
+            self._line("rollups: full rebuild", f"{result.rollup_seconds * 1000:9.1f} ms")
 
     def _admin(self) -> User:
+        return self._user(BENCH_USERNAME, Role.ADMIN)
+
+    def _user(self, username: str, role: Role) -> User:
         user, created = User.objects.get_or_create(
-            username=BENCH_USERNAME, defaults={"first_name": "Bench", "email": "bench@support.example"}
+            username=username, defaults={"first_name": "Bench", "email": f"{username}@support.example"}
         )
         if created:
             user.set_unusable_password()  # only ever logged in with force_login
             user.save(update_fields=["password"])
-            if not Group.objects.filter(name=GROUP_NAMES[Role.ADMIN]).exists():
+            if not Group.objects.filter(name=GROUP_NAMES[role]).exists():
                 role_groups_sync()
-            user_set_role(user=user, role=Role.ADMIN)
+            user_set_role(user=user, role=role)
         return user
 
     def _long_ticket(self, admin: User) -> Ticket:
@@ -176,6 +196,129 @@ class Command(BaseCommand):
             return
         median, p95 = statistics.median(timings), percentile(timings, 0.95)
         self._line(label, f"median {median:7.1f} ms   p95 {p95:7.1f} ms   queries {len(queries.captured_queries)}")
+
+    def _timed(self, label: str, runs: int, call: Callable[[], object], target_ms: float | None = None) -> None:
+        """Time `call` (after one warm-up) and count the queries of one more run; one line, marked when slow."""
+        try:
+            call()
+            timings = []
+            for _run in range(runs):
+                started = time.perf_counter()
+                call()
+                timings.append((time.perf_counter() - started) * 1000)
+            with CaptureQueriesContext(connection) as queries:
+                call()
+        except Exception as error:  # a figure under construction may fail in any way; report it and go on
+            self._line(label, f"failed: {type(error).__name__}: {error}")
+            return
+        median, p95 = statistics.median(timings), percentile(timings, 0.95)
+        verdict = ""
+        if target_ms is not None:
+            verdict = f"   OVER TARGET ({target_ms:.0f} ms)" if median > target_ms else f"   ok (< {target_ms:.0f} ms)"
+        self._line(
+            label, f"median {median:7.1f} ms   p95 {p95:7.1f} ms   queries {len(queries.captured_queries)}{verdict}"
+        )
+
+    def _get(self, client: Client, url: str) -> Callable[[], object]:
+        def call() -> object:
+            response = client.get(url)
+            if response.status_code != 200:
+                raise RuntimeError(f"answered {response.status_code} at {url}")
+            return response
+
+        return call
+
+    def _dashboards(self, runs: int, actor: User) -> None:
+        """The manager overview of the last 12 months, every figure and the per-team table, and a rollup refresh."""
+        try:
+            from metrics import figures
+            from metrics.scope import scope_from_params
+        except ImportError as error:
+            self._line("dashboards", f"missing: {error}")
+            return
+        manager = self._user(BENCH_MANAGER_USERNAME, Role.MANAGER)
+        client = Client()
+        client.force_login(manager)
+        scope = scope_from_params({"period": DASHBOARD_PERIOD})
+        team = Team.objects.order_by("pk").first()
+        try:
+            overview_url = reverse("metrics:overview")
+        except NoReverseMatch:
+            self._line("dashboards", "page missing (metrics:overview)")
+        else:
+            query = f"?period={DASHBOARD_PERIOD}"
+            self._timed(
+                f"overview {DASHBOARD_PERIOD} (manager)",
+                runs,
+                self._get(client, overview_url + query),
+                OVERVIEW_TARGET_MS,
+            )
+            if team is not None:
+                self._timed(
+                    f"overview {DASHBOARD_PERIOD} team={team.pk}",
+                    runs,
+                    self._get(client, f"{overview_url}{query}&team={team.pk}"),
+                    OVERVIEW_TARGET_MS,
+                )
+        for key in figures.ALL_KEYS:
+            self._timed(f"figure {key}", runs, partial(figures.figure, scope, key), FIGURE_TARGET_MS)
+        self._timed("figure breakdown by team", runs, partial(figures.breakdown, scope, "team"), FIGURE_TARGET_MS)
+        if team is not None:
+            team_scope = scope.with_filters(team=team.pk)
+            self._timed(f"figure overview team={team.pk}", runs, partial(figures.overview, team_scope), None)
+        self._api(client, runs, figures.ALL_KEYS)
+        self._rollup_refresh(actor)
+
+    def _api(self, client: Client, runs: int, keys: list[str]) -> None:
+        """GET /api/v1/metrics/<key>/ for every figure, when the metrics API is there."""
+        try:
+            reverse("metrics_api:figure", args=["x"])
+        except NoReverseMatch:
+            self._line("api", "missing (metrics_api:figure)")
+            return
+        query = f"?period={DASHBOARD_PERIOD}"
+        for key in keys:
+            url = reverse("metrics_api:figure", args=[key]) + query
+            self._timed(f"api {key}", runs, self._get(client, url), FIGURE_TARGET_MS)
+        url = reverse("metrics_api:breakdown", args=["team"]) + query
+        self._timed("api breakdown/team", runs, self._get(client, url), FIGURE_TARGET_MS)
+        self._timed(
+            "api overview", runs, self._get(client, reverse("metrics_api:overview") + query), OVERVIEW_TARGET_MS
+        )
+
+    def _rollup_refresh(self, actor: User) -> None:
+        """A busy minute through the services (replies and solves on open tickets), then one rollup refresh."""
+        try:
+            from metrics.rollups import rollups_refresh
+
+            rollups_refresh()  # catch up first: only the minute below is timed
+            open_tickets = list(
+                Ticket.objects.filter(
+                    status__in=[Ticket.Status.NEW, Ticket.Status.OPEN], merged_into__isnull=True
+                ).order_by("-pk")[:ACTIVITY_TICKETS]
+            )
+            for number, ticket in enumerate(open_tickets):
+                services.message_add(
+                    ticket=ticket,
+                    channel=ticket.current_channel,
+                    direction=Message.Direction.OUTBOUND,
+                    body_text="Bench: an answer from the rollup benchmark.",
+                    author_agent=actor,
+                )
+                if number % 2 == 0:
+                    services.ticket_change_status(ticket=ticket, status=Ticket.Status.SOLVED, actor=actor)
+            started = time.perf_counter()
+            with CaptureQueriesContext(connection) as queries:
+                result = rollups_refresh()
+            milliseconds = (time.perf_counter() - started) * 1000
+        except Exception as error:  # the rollups may be mid-change too; report and finish
+            self._line("rollups: refresh after a minute", f"failed: {type(error).__name__}: {error}")
+            return
+        self._line(
+            "rollups: refresh after a minute",
+            f"{milliseconds:9.1f} ms   queries {len(queries.captured_queries)}   "
+            f"({len(open_tickets)} tickets changed, {result.days} days recomputed)",
+        )
 
     def _creates(self, count: int, actor: User) -> None:
         """ticket_create with a first message, each in its own transaction as intake does; removed afterwards."""
