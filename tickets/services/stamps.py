@@ -24,7 +24,8 @@ Direction = Message.Direction
 CHAT_SESSION_GAP = timedelta(minutes=30)
 
 
-def _seconds(start: datetime, end: datetime) -> int:
+def elapsed_seconds(start: datetime, end: datetime) -> int:
+    """Whole calendar seconds from start to end, never negative."""
     return max(0, round((end - start).total_seconds()))
 
 
@@ -50,7 +51,7 @@ def stamp_first_response(ticket: Ticket, at: datetime) -> set[str]:
     changed = {"first_response_at"}
     if ticket.first_inbound_at is not None and not ticket.is_proactive:
         schedule = schedule_for_team(ticket.team_id)
-        ticket.first_response_seconds = _seconds(ticket.first_inbound_at, at)
+        ticket.first_response_seconds = elapsed_seconds(ticket.first_inbound_at, at)
         ticket.first_response_business_seconds = schedule.seconds_between(ticket.first_inbound_at, at)
         changed |= {"first_response_seconds", "first_response_business_seconds"}
     return changed
@@ -61,7 +62,7 @@ def stamp_solve(ticket: Ticket, at: datetime) -> list[str]:
     schedule = schedule_for_team(ticket.team_id)
     business = schedule.seconds_between(ticket.created_at, at)
     ticket.solved_at = at
-    ticket.resolution_seconds = _seconds(ticket.created_at, at)
+    ticket.resolution_seconds = elapsed_seconds(ticket.created_at, at)
     ticket.resolution_business_seconds = business
     changed = ["solved_at", "resolution_seconds", "resolution_business_seconds"]
     if ticket.first_solved_at is None:

@@ -13,7 +13,6 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from datetime import datetime
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import connection, transaction
@@ -33,19 +32,15 @@ RESOLUTION_FIELDS = [
 ]
 
 
-def _seconds(start: datetime, end: datetime) -> int:
-    return max(0, round((end - start).total_seconds()))
-
-
 def resolution_stamps(ticket: Ticket, schedule: Schedule) -> None:
     """From creation to the first and to the latest solve, as stamps.stamp_solve writes them at each solve."""
     ticket.first_resolution_seconds = ticket.first_resolution_business_seconds = None
     ticket.resolution_seconds = ticket.resolution_business_seconds = None
     if ticket.first_solved_at is not None:
-        ticket.first_resolution_seconds = _seconds(ticket.created_at, ticket.first_solved_at)
+        ticket.first_resolution_seconds = stamps.elapsed_seconds(ticket.created_at, ticket.first_solved_at)
         ticket.first_resolution_business_seconds = schedule.seconds_between(ticket.created_at, ticket.first_solved_at)
     if ticket.solved_at is not None:
-        ticket.resolution_seconds = _seconds(ticket.created_at, ticket.solved_at)
+        ticket.resolution_seconds = stamps.elapsed_seconds(ticket.created_at, ticket.solved_at)
         ticket.resolution_business_seconds = schedule.seconds_between(ticket.created_at, ticket.solved_at)
 
 
