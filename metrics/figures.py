@@ -109,7 +109,7 @@ FIGURES: list[FigureInfo] = [
     ),
     FigureInfo(
         "handle_time",
-        _("Handle time per ticket"),
+        _("Handle time per solved ticket"),
         "seconds",
         lambda value: value.mean,
         higher_is_better=None,

@@ -41,7 +41,7 @@ SERIES = {
     "csat": (_lazy("Customer satisfaction (CSAT)"), "percent"),
     "nps": (_lazy("Net promoter score (NPS)"), "score"),
     "ces": (_lazy("Customer effort score (CES)"), "number"),
-    "handle_time": (_lazy("Handle time per ticket"), "seconds"),
+    "handle_time": (_lazy("Handle time per solved ticket"), "seconds"),
 }
 MAIN_SERIES = ("created", "solved", "first_response_time", "resolution_time", "fcr", "csat")
 DURATION_FIGURES = ("first_response_time", "resolution_time", "first_resolution_time")

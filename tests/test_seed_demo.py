@@ -24,7 +24,18 @@ from tickets.demo.arrivals import period_before
 from tickets.demo.bulk import BulkWriter, dangling_foreign_key
 from tickets.demo.hours import IRAN_WORKING_HOURS, BusinessClock, iran_holidays
 from tickets.demo.seeder import TABLES
-from tickets.models import Channel, Customer, CustomerIdentity, Holiday, Message, Team, Ticket, TicketEvent, TimeEntry
+from tickets.models import (
+    Channel,
+    Customer,
+    CustomerIdentity,
+    Holiday,
+    Message,
+    SlaPolicy,
+    Team,
+    Ticket,
+    TicketEvent,
+    TimeEntry,
+)
 from tickets.services.stamps import ticket_stamps_recompute
 
 STAMPS = [
@@ -321,7 +332,15 @@ class TestSeededYear(TestCase):
         settings_row = CostSettings.objects.get()
 
         assert settings_row.default_cost_per_minute == Decimal("1.60")
-        assert settings_row.monthly_overhead == Decimal("20000.00")
+        # $400 a month per seeded agent (at least five): the overhead follows the size of the team.
+        assert settings_row.monthly_overhead % Decimal("400") == 0
+        assert settings_row.monthly_overhead >= Decimal("2000")
+
+    def test_every_priority_has_sla_targets_and_the_tickets_carry_them(self):
+        assert set(SlaPolicy.objects.values_list("priority", flat=True)) == {"low", "normal", "high", "urgent"}
+        assert not Ticket.objects.filter(sla_resolution_target__isnull=True).exists()
+        urgent = Ticket.objects.filter(priority="urgent").first()
+        assert (urgent.sla_first_response_target, urgent.sla_resolution_target) == (30 * 60, 4 * 3600)
 
     def test_some_customers_churned(self):
         share = Customer.objects.filter(churned_at__isnull=False).count() / Customer.objects.count()

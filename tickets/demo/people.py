@@ -22,7 +22,7 @@ from tickets.demo import names, texts
 from tickets.demo.arrivals import DAY, Clock, Period, index_at_or_before
 from tickets.demo.bulk import ChunkSink
 from tickets.demo.hours import IRAN_WORKING_HOURS
-from tickets.models import Customer, CustomerIdentity, Organization, Tag, Team
+from tickets.models import Customer, CustomerIdentity, Organization, SlaPolicy, Tag, Team
 
 # Which team each agent joins, by position: every team has someone from five agents on,
 # and about 40/25/20/15 % of agents work technical support/billing/sales/VIP.
@@ -70,7 +70,10 @@ _EXISTING_SHARE = 13
 _CHURN_SHARE = 0.06
 # The site's cost settings, when none are set: docs/metrics.md's loaded cost and a small team's overhead.
 DEFAULT_COST_PER_MINUTE = Decimal("1.60")
-MONTHLY_OVERHEAD = Decimal("20000.00")
+# Tools, rent and management not in the loaded rates, per agent and month: the overhead grows with the team.
+OVERHEAD_PER_AGENT = Decimal("400.00")
+# Business-hours targets per priority: (first response, resolution) in minutes.
+SLA_TARGETS = {"urgent": (30, 4 * 60), "high": (60, 8 * 60), "normal": (4 * 60, 24 * 60), "low": (8 * 60, 72 * 60)}
 
 
 @dataclass
@@ -110,7 +113,11 @@ def ensure_staff(*, agent_count: int, period: Period) -> Staff:
         Tag.objects.bulk_create([Tag(name=name) for name in texts.ALL_TAGS], ignore_conflicts=True)
         if not CostSettings.objects.exists():
             CostSettings.objects.create(
-                default_cost_per_minute=DEFAULT_COST_PER_MINUTE, monthly_overhead=MONTHLY_OVERHEAD
+                default_cost_per_minute=DEFAULT_COST_PER_MINUTE, monthly_overhead=OVERHEAD_PER_AGENT * agent_count
+            )
+        for priority, (first_response, resolution) in SLA_TARGETS.items():
+            SlaPolicy.objects.get_or_create(
+                priority=priority, defaults={"first_response_minutes": first_response, "resolution_minutes": resolution}
             )
         tag_ids = dict(Tag.objects.filter(name__in=texts.ALL_TAGS).values_list("name", "pk"))
     by_topic: dict[str, list[int]] = {topic: [] for topic in team_ids}

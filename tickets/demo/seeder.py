@@ -35,7 +35,7 @@ from tickets.demo.story import (
     NextIds,
 )
 from tickets.demo.surveys import ANSWER_COLUMNS, INVITATION_COLUMNS, SurveyDesk
-from tickets.models import Customer, CustomerIdentity, Message, Ticket, TicketEvent, TimeEntry
+from tickets.models import Customer, CustomerIdentity, Message, SlaPolicy, Ticket, TicketEvent, TimeEntry
 
 TicketTag = Ticket.tags.through
 TABLES = (
@@ -81,6 +81,15 @@ def _survey_links() -> Callable[[int], str]:
         return survey_url(invitation=SurveyInvitation(pk=invitation_id))
 
     return fast if fast(1) == slow(1) else slow
+
+
+def sla_targets_apply() -> None:
+    """Give the seeded tickets their priority's SLA targets, as ticket_create does (one UPDATE per policy)."""
+    for policy in SlaPolicy.objects.all():
+        Ticket.objects.filter(priority=policy.priority, sla_resolution_target__isnull=True).update(
+            sla_first_response_target=policy.first_response_minutes * 60,
+            sla_resolution_target=policy.resolution_minutes * 60,
+        )
 
 
 def rollups_rebuild() -> float:
@@ -198,6 +207,7 @@ def seed_demo_data(
     if not single_load:
         writer.check_foreign_keys()  # a single load checked them before its commit
     writer.reset_sequences()
+    sla_targets_apply()
     writer.analyze()
     seconds = time.monotonic() - started
     rollup_seconds = None
