@@ -10,13 +10,14 @@ by a row lock; the first run builds everything.
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
-from django.db import transaction
+from django.db import models, transaction
 from django.db.models import Count, F, Max, Q, QuerySet, Sum
 from django.db.models.functions import ExtractHour, TruncDate
 from django.utils import timezone
@@ -240,14 +241,13 @@ def _recompute_days(days: set[date] | None) -> int:
         for row in dicts(found):
             key = (as_date(row.pop("day")), *(row.pop(name) for name in DIMENSIONS))
             rows[key].update({name: value or 0 for name, value in row.items()})
-    stale = DailyTicketStats.objects.all() if days is None else DailyTicketStats.objects.filter(day__in=days)
-    stale.delete()
-    DailyTicketStats.objects.bulk_create(
+    _replace_days(
+        DailyTicketStats,
+        days,
         (
             DailyTicketStats(day=day, team_id=team, agent_id=agent, channel=channel, **values)
             for (day, team, agent, channel), values in rows.items()
         ),
-        batch_size=5000,
     )
 
     _recompute_escalations(days)
@@ -270,15 +270,14 @@ def _recompute_days(days: set[date] | None) -> int:
                 )
             )
             site[(day, measure, row["bucket"])] += row["n"]
-    for model in (DailyDurationHistogram, DailyTeamDurationHistogram):
-        (model.objects.all() if days is None else model.objects.filter(day__in=days)).delete()
-    DailyTeamDurationHistogram.objects.bulk_create(per_team, batch_size=5000)
-    DailyDurationHistogram.objects.bulk_create(
+    _replace_days(DailyTeamDurationHistogram, days, per_team)
+    _replace_days(
+        DailyDurationHistogram,
+        days,
         (
             DailyDurationHistogram(day=day, measure=measure, bucket=bucket, count=count)
             for (day, measure, bucket), count in site.items()
         ),
-        batch_size=5000,
     )
     return len({key[0] for key in rows}) if days is None else len(days)
 
@@ -323,9 +322,7 @@ def _recompute_arrivals(days: set[date] | None) -> int:
                         day=day, hour=row["hour"], team_id=row["team"], channel=row["channel"], count=row["n"]
                     )
                 )
-    stale = HourlyArrivals.objects.all() if days is None else HourlyArrivals.objects.filter(day__in=days)
-    stale.delete()
-    HourlyArrivals.objects.bulk_create(fresh, batch_size=5000)
+    _replace_days(HourlyArrivals, days, fresh)
     return len({row.day for row in fresh}) if days is None else len(days)
 
 
@@ -363,8 +360,7 @@ def _recompute_handle_time(days: set[date] | None) -> None:
         )
         for row in rows
     ]
-    (DailyHandleTime.objects.all() if days is None else DailyHandleTime.objects.filter(day__in=days)).delete()
-    DailyHandleTime.objects.bulk_create(fresh, batch_size=5000)
+    _replace_days(DailyHandleTime, days, fresh)
 
 
 def _recompute_answers(days: set[date] | None) -> None:
@@ -398,8 +394,7 @@ def _recompute_answers(days: set[date] | None) -> None:
         )
         for row in rows
     ]
-    (DailySurveyAnswers.objects.all() if days is None else DailySurveyAnswers.objects.filter(day__in=days)).delete()
-    DailySurveyAnswers.objects.bulk_create(fresh, batch_size=5000)
+    _replace_days(DailySurveyAnswers, days, fresh)
 
 
 def _recompute_escalations(days: set[date] | None) -> None:
@@ -432,5 +427,11 @@ def _recompute_escalations(days: set[date] | None) -> None:
         )
         for row in rows
     ]
-    (DailyEscalations.objects.all() if days is None else DailyEscalations.objects.filter(day__in=days)).delete()
-    DailyEscalations.objects.bulk_create(fresh, batch_size=5000)
+    _replace_days(DailyEscalations, days, fresh)
+
+
+def _replace_days(model: type[models.Model], days: set[date] | None, fresh: Iterable[models.Model]) -> None:
+    """Swap a rollup's rows of these days (None: all) for `fresh`, inside the caller's transaction."""
+    rows = model._default_manager
+    (rows.all() if days is None else rows.filter(day__in=days)).delete()
+    rows.bulk_create(fresh, batch_size=5000)
