@@ -141,15 +141,20 @@ def handle_rollup_answers(scope: Scope) -> bool:
     )
 
 
+def handle_rollup_rows(scope: Scope) -> QuerySet[DailyHandleTime]:
+    """The DailyHandleTime rows of the scope (when handle_rollup_answers says they can answer it)."""
+    rows = DailyHandleTime.objects.filter(day__gte=scope.first_day, day__lte=scope.last_day)
+    if scope.team:
+        rows = rows.filter(team_id=scope.team)
+    if scope.agent:
+        rows = rows.filter(agent_id=scope.agent)
+    return rows
+
+
 def handle_seconds_by_team_and_agent(scope: Scope) -> list[dict[str, Any]]:
     """Agent time logged in the period, per (ticket's team, entry's agent): rows of team_id, agent_id, seconds."""
     if handle_rollup_answers(scope):
-        rows = DailyHandleTime.objects.filter(day__gte=scope.first_day, day__lte=scope.last_day)
-        if scope.team:
-            rows = rows.filter(team_id=scope.team)
-        if scope.agent:
-            rows = rows.filter(agent_id=scope.agent)
-        found: Any = rows.values("team_id", "agent_id").annotate(seconds=Sum("seconds")).order_by()
+        found: Any = handle_rollup_rows(scope).values("team_id", "agent_id").annotate(seconds=Sum("seconds")).order_by()
     else:
         found = (
             time_entries_for(scope)
@@ -239,12 +244,7 @@ def series(scope: Scope, key: str, interval: str) -> list[tuple[date, float | No
         # Seconds logged per day or week ÷ tickets solved in it, as the card.
         solved = dict(ticket_figures.series(scope, "solved", interval))
         if handle_rollup_answers(scope):
-            handle = DailyHandleTime.objects.filter(day__gte=scope.first_day, day__lte=scope.last_day)
-            if scope.team:
-                handle = handle.filter(team_id=scope.team)
-            if scope.agent:
-                handle = handle.filter(agent_id=scope.agent)
-            slots: Any = handle.values(slot=TruncWeek("day") if interval == "week" else F("day"))
+            slots: Any = handle_rollup_rows(scope).values(slot=TruncWeek("day") if interval == "week" else F("day"))
         else:
             slots = time_entries_for(scope).values(slot=trunc("created_at", tzinfo=zone))
         found: dict[date, float | None] = {}
