@@ -36,6 +36,7 @@ demo: install
 	@mkdir -p var
 	DEBUG=true $(BIN)/python manage.py migrate --noinput
 	DEBUG=true $(BIN)/python manage.py seed_demo --tickets $(DEMO_TICKETS) --if-empty
+	DEBUG=true $(BIN)/python manage.py seed_help_center
 	DEBUG=true $(BIN)/python manage.py collectstatic --noinput --verbosity 0
 	@DEBUG=true $(BIN)/python manage.py demo_users --host $(HOST) --port $(PORT)
 	@# The worker (with the beat scheduler) and the web server run together; Ctrl-C stops both.

@@ -42,6 +42,8 @@ _AGENT_PERMISSIONS = [
     "tickets.add_tag",
     "tickets.view_timeentry",
     "tickets.add_timeentry",
+    "knowledge.view_article",
+    "knowledge.view_category",
 ]
 _MANAGER_PERMISSIONS = [
     *_AGENT_PERMISSIONS,
@@ -53,6 +55,11 @@ _MANAGER_PERMISSIONS = [
     "tickets.view_customermerge",
     "accounts.view_user",
     "accounts.change_user",
+    "knowledge.add_article",
+    "knowledge.change_article",
+    "knowledge.delete_article",
+    "knowledge.add_category",
+    "knowledge.change_category",
 ]
 
 
@@ -85,20 +92,22 @@ def user_role(user: User) -> Role | None:
         return None
     if _CACHE_KEY in user.__dict__:
         return user.__dict__[_CACHE_KEY]
-    role: Role | None
-    group_names = set(user.groups.values_list("name", flat=True))
-    if user.is_superuser or GROUP_NAMES[Role.ADMIN] in group_names:
-        role = Role.ADMIN
-    elif GROUP_NAMES[Role.MANAGER] in group_names:
-        role = Role.MANAGER
-    elif GROUP_NAMES[Role.AGENT] in group_names:
-        role = Role.AGENT
-    elif hasattr(user, "customer_profile"):
-        role = Role.CUSTOMER
-    else:
-        role = None
+    role = role_from_groups(user, set(user.groups.values_list("name", flat=True)))
     user.__dict__[_CACHE_KEY] = role
     return role
+
+
+def role_from_groups(user: User, group_names: set[str]) -> Role | None:
+    """The strongest role given the user's group names (for lists that prefetched the groups)."""
+    if user.is_superuser or GROUP_NAMES[Role.ADMIN] in group_names:
+        return Role.ADMIN
+    if GROUP_NAMES[Role.MANAGER] in group_names:
+        return Role.MANAGER
+    if GROUP_NAMES[Role.AGENT] in group_names:
+        return Role.AGENT
+    if hasattr(user, "customer_profile"):
+        return Role.CUSTOMER
+    return None
 
 
 def is_staff_role(user: User) -> bool:

@@ -27,4 +27,19 @@ BEAT_SCHEDULE = {
         "task": "metrics.tasks.refresh_rollups",
         "schedule": 30.0,
     },
+    # Webhooks: commits wake the dispatcher at once; this catches whatever a lost wake-up missed.
+    "dispatch-webhooks": {
+        "task": "integrations.tasks.dispatch_webhooks",
+        "schedule": 10.0,
+    },
+    # Webhook retries whose time came, deliveries a dead worker left behind, and old deliveries.
+    "sweep-webhooks": {
+        "task": "integrations.tasks.sweep_webhooks",
+        "schedule": 30.0,
+    },
+    # Expired Idempotency-Key answers and change-log rows past HELPDESK_CHANGES_KEEP_DAYS.
+    "prune-api-records": {
+        "task": "api.tasks.prune_api_records",
+        "schedule": crontab(minute=17),
+    },
 }

@@ -58,11 +58,16 @@ INSTALLED_APPS = [
     "rest_framework",
     "django_filters",
     "django_htmx",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
     "anymail",
     "accounts",
     "tickets",
     "channels_intake",
     "metrics",
+    "integrations",
+    "knowledge",
+    "api",
 ]
 
 MIDDLEWARE = [
@@ -238,10 +243,48 @@ if env.bool("TRUST_X_FORWARDED_PROTO", default=False):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 
 # --- Django REST framework ----------------------------------------------------------------
+# API tokens first, so a call without credentials gets 401 with WWW-Authenticate; our own pages use the session.
 REST_FRAMEWORK = {
-    "DEFAULT_AUTHENTICATION_CLASSES": ["rest_framework.authentication.SessionAuthentication"],
-    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "api.authentication.TokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["api.permissions.RoleAndScope"],
+    "DEFAULT_THROTTLE_CLASSES": ["api.throttling.RequestRateThrottle"],
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": ["api.parsers.StrictJSONParser"],
+    "EXCEPTION_HANDLER": "api.errors.exception_handler",
+    "DEFAULT_SCHEMA_CLASS": "api.schema.AutoSchema",
+    "UNICODE_JSON": True,
+}
+# The OpenAPI schema at /api/schema/ and its documentation pages; their scripts come from our static files.
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Helpdesk API",
+    # The description is the walk-through in api/guide.md, added by the hook below.
+    "POSTPROCESSING_HOOKS": ["drf_spectacular.hooks.postprocess_schema_enums", "api.schema.add_guide"],
+    "VERSION": "1",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SCHEMA_PATH_PREFIX": r"/api/v1",
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "COMPONENT_SPLIT_REQUEST": True,
+    # The docs describe tokens only; the browser session of a logged-in user works on the docs page as well.
+    "AUTHENTICATION_WHITELIST": ["api.authentication.TokenAuthentication"],
+    "ENUM_NAME_OVERRIDES": {
+        "ChannelEnum": "tickets.models.Channel",
+        "TicketStatusEnum": "tickets.models.Ticket.Status",
+        "TicketPriorityEnum": "tickets.models.Ticket.Priority",
+        "IdentityKindEnum": "tickets.models.CustomerIdentity.Kind",
+        "MessageDirectionEnum": "tickets.models.Message.Direction",
+        "DeliveryStatusEnum": "tickets.models.Message.DeliveryStatus",
+        "SurveyQuestionEnum": "metrics.models.SurveyQuestion",
+        "TimeSourceEnum": "tickets.models.TimeEntry.Source",
+        "TokenScopeEnum": "api.models.Scope",
+        "ArticleStatusEnum": "knowledge.models.Article.Status",
+        "WebhookDeliveryStatusEnum": "integrations.models.WebhookDelivery.Status",
+    },
+    "SWAGGER_UI_SETTINGS": {"persistAuthorization": False, "displayOperationId": False, "tryItOutEnabled": True},
 }
 
 # --- The helpdesk itself ------------------------------------------------------------------
@@ -263,6 +306,40 @@ if not HELPDESK_BASE_URL.startswith(("http://", "https://")):
 HELPDESK_SURVEY_LINK_DAYS = env.int("HELPDESK_SURVEY_LINK_DAYS", default=30)
 if HELPDESK_SURVEY_LINK_DAYS < 1:
     raise ImproperlyConfigured("HELPDESK_SURVEY_LINK_DAYS must be at least 1")
+
+# --- The REST API, the change log and webhooks ----------------------------------------------
+# Requests per minute for each API token (a token may set its own) and each logged-in user.
+HELPDESK_API_REQUESTS_PER_MINUTE = env.int("HELPDESK_API_REQUESTS_PER_MINUTE", default=600)
+# Requests per minute from one address without a token (the public knowledge-base endpoints).
+HELPDESK_API_ANONYMOUS_REQUESTS_PER_MINUTE = env.int("HELPDESK_API_ANONYMOUS_REQUESTS_PER_MINUTE", default=60)
+# An attachment sent through the API may be at most this big.
+HELPDESK_API_MAX_ATTACHMENT_BYTES = env.int("HELPDESK_API_MAX_ATTACHMENT_BYTES", default=10 * 1024 * 1024)
+# A POST repeated with the same Idempotency-Key within this many hours returns the first answer.
+HELPDESK_API_IDEMPOTENCY_HOURS = env.int("HELPDESK_API_IDEMPOTENCY_HOURS", default=24)
+# The change log behind the incremental export and webhooks keeps this many days.
+HELPDESK_CHANGES_KEEP_DAYS = env.int("HELPDESK_CHANGES_KEEP_DAYS", default=30)
+# Webhooks: seconds to wait for the receiver; first retry after this many seconds (then x4 each time);
+# attempts before a delivery is given up; failed attempts in a row before a subscription pauses itself.
+HELPDESK_WEBHOOK_TIMEOUT_SECONDS = env.int("HELPDESK_WEBHOOK_TIMEOUT_SECONDS", default=10)
+HELPDESK_WEBHOOK_RETRY_SECONDS = env.int("HELPDESK_WEBHOOK_RETRY_SECONDS", default=30)
+HELPDESK_WEBHOOK_MAX_ATTEMPTS = env.int("HELPDESK_WEBHOOK_MAX_ATTEMPTS", default=8)
+HELPDESK_WEBHOOK_PAUSE_AFTER_FAILURES = env.int("HELPDESK_WEBHOOK_PAUSE_AFTER_FAILURES", default=20)
+# Deliver webhooks to private, loopback and link-local addresses (an intranet receiver). Off: a
+# subscription cannot be used to reach services inside your network.
+HELPDESK_WEBHOOK_ALLOW_PRIVATE_NETWORKS = env.bool("HELPDESK_WEBHOOK_ALLOW_PRIVATE_NETWORKS", default=False)
+for _name in (
+    "HELPDESK_API_REQUESTS_PER_MINUTE",
+    "HELPDESK_API_ANONYMOUS_REQUESTS_PER_MINUTE",
+    "HELPDESK_API_MAX_ATTACHMENT_BYTES",
+    "HELPDESK_API_IDEMPOTENCY_HOURS",
+    "HELPDESK_CHANGES_KEEP_DAYS",
+    "HELPDESK_WEBHOOK_TIMEOUT_SECONDS",
+    "HELPDESK_WEBHOOK_RETRY_SECONDS",
+    "HELPDESK_WEBHOOK_MAX_ATTEMPTS",
+    "HELPDESK_WEBHOOK_PAUSE_AFTER_FAILURES",
+):
+    if vars()[_name] < 1:
+        raise ImproperlyConfigured(f"{_name} must be at least 1")
 
 # Periodic work: the beat schedule lives in its own module, helpdesk/schedules.py.
 CELERY_BEAT_SCHEDULE = schedules.BEAT_SCHEDULE

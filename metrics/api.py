@@ -16,19 +16,18 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
-from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.http import Http404
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from rest_framework import exceptions, status
+from drf_spectacular.utils import extend_schema
+from rest_framework import status
 from rest_framework.generics import GenericAPIView
-from rest_framework.permissions import BasePermission
 from rest_framework.request import Request
 from rest_framework.response import Response
-from rest_framework.views import APIView
 
-from accounts.roles import is_manager_or_admin
+from api.base import ApiViewMixin
+from api.errors import ApiError
+from api.permissions import MANAGERS
 from metrics import figures
 from metrics import serializers as s
 from metrics.scope import FILTER_NAMES, Scope, scope_from_params
@@ -63,45 +62,8 @@ DETAIL_INFO: dict[str, tuple[StrOrPromise, StrOrPromise]] = {
 }
 
 
-class MetricsError(exceptions.APIException):
+class MetricsError(ApiError):
     """An error in the API's one shape; `field_errors` maps a query parameter to its messages."""
-
-    def __init__(
-        self, *, status_code: int, code: str, message: str, field_errors: Mapping[str, list[str]] | None = None
-    ) -> None:
-        super().__init__(detail=message, code=code)
-        self.status_code = status_code
-        self.code = code
-        self.field_errors = dict(field_errors or {})
-
-
-class IsManager(BasePermission):
-    """Managers and admins, by their role (accounts.roles), like the dashboards.
-
-    Extension point: with token authentication (next issue) a request may carry request.auth
-    instead of a session; subclass this and override `allows()` to check the token's scope
-    (and keep the role check for sessions), then list the subclass in `permission_classes`.
-    """
-
-    message = gettext_lazy("Only managers can read the metrics.")
-
-    def has_permission(self, request: Request, view: APIView) -> bool:
-        user = request.user
-        return bool(user and user.is_authenticated) and self.allows(request)
-
-    def allows(self, request: Request) -> bool:
-        return is_manager_or_admin(request.user)
-
-
-def _error_body(exc: exceptions.APIException) -> dict[str, Any]:
-    if isinstance(exc, MetricsError):
-        code, message, field_errors = exc.code, str(exc.detail), exc.field_errors
-    else:
-        detail = exc.detail
-        code = detail.code if isinstance(detail, exceptions.ErrorDetail) and detail.code else exc.default_code
-        message = str(detail) if isinstance(detail, str) else str(exc.default_detail)
-        field_errors = {}
-    return s.ErrorSerializer({"code": code, "message": message, "field_errors": field_errors}).data
 
 
 def _field_errors(params: Mapping[str, str], error: DjangoValidationError) -> dict[str, list[str]]:
@@ -142,10 +104,11 @@ def _label_and_unit(key: str) -> tuple[str, str]:
     return (str(info.label), info.unit) if info else (str(DETAIL_INFO[key][0]), "table")
 
 
-class MetricsAPIView(GenericAPIView):
-    """What every metrics endpoint shares: who may read, how the scope is read, how errors look."""
+class MetricsAPIView(ApiViewMixin, GenericAPIView):
+    """What every metrics endpoint shares: managers only (and a token's read scope), how the scope is read."""
 
-    permission_classes = [IsManager]
+    roles = {"*": MANAGERS}
+    refusal_message = gettext_lazy("Only managers can read the metrics.")
     # The filters are the scope's (period, team, agent, ...), not a queryset's.
     filter_backends: list[type] = []
     pagination_class = None
@@ -174,23 +137,13 @@ class MetricsAPIView(GenericAPIView):
     def respond(self, payload: dict[str, Any]) -> Response:
         return Response(self.get_serializer(payload).data)
 
-    def handle_exception(self, exc: Exception) -> Response:
-        # DRF turns these two into its own exceptions only later, inside the response.
-        if isinstance(exc, Http404):
-            exc = exceptions.NotFound()
-        elif isinstance(exc, DjangoPermissionDenied):
-            exc = exceptions.PermissionDenied()
-        response = super().handle_exception(exc)
-        if isinstance(exc, exceptions.APIException):
-            response.data = _error_body(exc)
-        return response
-
 
 class FigureListView(MetricsAPIView):
     """Every figure the API serves, with its label, unit and industry benchmark."""
 
     serializer_class = s.FigureListSerializer
 
+    @extend_schema(operation_id="metrics_figures", summary="List the figures")
     def get(self, request: Request) -> Response:
         rows = []
         for key in figures.ALL_KEYS:
@@ -204,6 +157,7 @@ class FigureView(MetricsAPIView):
 
     serializer_class = s.FigureSerializer
 
+    @extend_schema(operation_id="metrics_figure", summary="One figure")
     def get(self, request: Request, key: str) -> Response:
         key = self.figure_key(key)
         scope = self.scope()
@@ -227,6 +181,7 @@ class OverviewView(MetricsAPIView):
 
     serializer_class = s.OverviewSerializer
 
+    @extend_schema(operation_id="metrics_overview", summary="Every card of the overview")
     def get(self, request: Request) -> Response:
         scope = self.scope()
         cards = [
@@ -258,6 +213,7 @@ class SeriesView(MetricsAPIView):
 
     serializer_class = s.SeriesSerializer
 
+    @extend_schema(operation_id="metrics_series", summary="A figure per day or week")
     def get(self, request: Request, key: str) -> Response:
         key = self.figure_key(key)
         interval = request.query_params.get("interval") or "day"
@@ -289,6 +245,7 @@ class BreakdownView(MetricsAPIView):
 
     serializer_class = s.BreakdownSerializer
 
+    @extend_schema(operation_id="metrics_breakdown", summary="Figures per team or agent")
     def get(self, request: Request, by: str) -> Response:
         if by not in BREAKDOWNS:
             raise MetricsError(
@@ -306,6 +263,7 @@ class StaffingView(MetricsAPIView):
 
     serializer_class = s.StaffingSerializer
 
+    @extend_schema(operation_id="metrics_staffing", summary="Agents needed per hour (Erlang C)")
     def get(self, request: Request) -> Response:
         scope = self.scope()
         return self.respond(

@@ -105,11 +105,3 @@ class StaffingSerializer(serializers.Serializer):
     period = PeriodSerializer(help_text="The 8 weeks the forecast is computed from.")
     filters = serializers.DictField(child=serializers.JSONField())
     channels = serializers.DictField(child=ChannelStaffingSerializer())
-
-
-class ErrorSerializer(serializers.Serializer):
-    """Every error of the metrics API has this one shape."""
-
-    code = serializers.CharField()
-    message = serializers.CharField()
-    field_errors = serializers.DictField(child=serializers.ListField(child=serializers.CharField()))

@@ -25,6 +25,8 @@ from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from integrations.changes import changes_record
+from integrations.models import Change, ChangeKind, SubjectType
 from metrics.models import SurveyAnswer, SurveyInvitation, SurveyQuestion
 from tickets import services as ticket_services
 from tickets.models import Channel, Customer, CustomerIdentity, Message, Ticket
@@ -308,6 +310,7 @@ def survey_answer_submit(
         ticket = Ticket.objects.only("assignee_id", "team_id", "channel", "customer_id").get(pk=locked.ticket_id)
         existing = {answer.question: answer for answer in SurveyAnswer.objects.filter(ticket_id=locked.ticket_id)}
         stored = []
+        previous = {question: answer.score for question, answer in existing.items()}
         for position, question in enumerate(ordered):
             text = comment if position == 0 else ""
             answer = existing.get(question)
@@ -330,6 +333,17 @@ def survey_answer_submit(
                 answer.score, answer.comment, answer.updated_at = scores[question], text, now
                 answer.save(update_fields=["score", "comment", "updated_at"])
             stored.append(answer)
+        changes_record(
+            Change(
+                kind=ChangeKind.SURVEY_ANSWERED,
+                subject_type=SubjectType.SURVEY_ANSWER,
+                subject_id=answer.pk,
+                ticket_id=answer.ticket_id,
+                customer_id=answer.customer_id,
+                changes={"score": [previous.get(answer.question), answer.score]},
+            )
+            for answer in stored
+        )
     return stored
 
 

@@ -22,8 +22,9 @@ def _test_settings(settings):
 
 
 @pytest.fixture(autouse=True)
-def _empty_cache():
-    # The locmem cache outlives a test; nothing cached (queue counts, presence) may leak into the next.
+def _empty_cache(_test_settings):
+    # The locmem cache outlives a test; nothing cached (queue counts, presence, rate counts) may leak into
+    # the next. After _test_settings, so it clears the test cache, not the Redis one REDIS_URL configures.
     from django.core.cache import cache
 
     cache.clear()

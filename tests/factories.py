@@ -257,3 +257,33 @@ class SurveyAnswerFactory(factory.django.DjangoModelFactory):
     agent = factory.LazyAttribute(lambda answer: answer.ticket.assignee)
     team = factory.LazyAttribute(lambda answer: answer.ticket.team)
     channel = factory.LazyAttribute(lambda answer: answer.ticket.channel)
+
+
+# --- Help center (knowledge) ----------------------------------------------------------------------
+from knowledge.models import Article, Category  # noqa: E402 - appended section, kept apart from the rest
+
+
+class CategoryFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Category
+        django_get_or_create = ("slug",)
+
+    name = factory.Sequence(lambda n: f"Topic {n}")
+    slug = factory.Sequence(lambda n: f"topic-{n}")
+    position = factory.Sequence(lambda n: n)
+
+
+class ArticleFactory(factory.django.DjangoModelFactory):
+    """A published English article row as it would stand; for behaviour (sanitizing, slugs), use knowledge.services."""
+
+    class Meta:
+        model = Article
+
+    title = factory.Sequence(lambda n: f"Help article {n}")
+    slug = factory.Sequence(lambda n: f"help-article-{n}")
+    body_html = factory.LazyAttribute(lambda a: f"<p>{a.body_text}</p>")
+    body_text = factory.Faker("paragraph")
+    language = "en"
+    status = Article.Status.PUBLISHED
+    category = factory.SubFactory(CategoryFactory)
+    published_at = factory.LazyAttribute(lambda a: timezone.now() if a.status == Article.Status.PUBLISHED else None)

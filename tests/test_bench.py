@@ -46,3 +46,33 @@ def test_it_times_the_dashboards_against_their_targets():
     assert re.search(rf"^figure breakdown by team +{FIGURE}{TARGET}$", text, re.M)
     assert re.search(rf"^api breakdown/team +{FIGURE}{TARGET}$", text, re.M)
     assert re.search(r"^rollups: refresh after a minute +[\d.]+ ms +queries \d+ +\(\d+ tickets changed", text, re.M)
+
+
+@pytest.mark.django_db
+def test_it_times_the_api_lists_against_their_target():
+    out = StringIO()
+
+    call_command("bench", tickets=50, runs=1, creates=1, emails=0, figure_runs=1, api_creates=0, stdout=out)
+
+    text = out.getvalue()
+    assert re.search(rf"^api tickets \?status=open +{FIGURE}{TARGET}$", text, re.M)
+    assert re.search(rf"^api tickets \?ordering=id \(walk\) +{FIGURE}{TARGET}$", text, re.M)
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_it_drives_ticket_creation_through_a_real_gunicorn():
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        pytest.skip("gunicorn's workers need a database other processes can open; the SQLite test one is in memory")
+    out = StringIO()
+
+    call_command("bench", tickets=20, runs=1, creates=1, emails=0, figure_runs=1, api_creates=40, stdout=out)
+
+    text = out.getvalue()
+    line = re.search(r"^api POST /tickets/ \(gunicorn -w 2\) +([\d.]+) per second .*\(40 in [\d.]+ s\)", text, re.M)
+    assert line, text
+    assert float(line.group(1)) > 0
+    assert "errors" not in line.group(0)
+    assert not Ticket.objects.filter(subject__startswith="Bench API ticket").exists()

@@ -48,6 +48,21 @@ class CustomerAdmin(admin.ModelAdmin):
     inlines = [IdentityInline]
     actions = ["merge_into_first"]
 
+    def save_model(self, request, obj, form, change):
+        # Through the domain layer, so integrators hear of the change (the change log).
+        fields = {name: form.cleaned_data[name] for name in form.changed_data if name in services.CUSTOMER_FIELDS}
+        if not change:
+            customer = services.customer_create(actor=request.user, **{"name": obj.name, **fields})
+            obj.pk = customer.pk
+            obj.created_at = customer.created_at
+            if obj.user_id:
+                Customer.objects.filter(pk=obj.pk).update(user=obj.user)
+            return
+        if "user" in form.changed_data:
+            Customer.objects.filter(pk=obj.pk).update(user=obj.user)
+        if fields:
+            services.customer_update(customer=Customer.objects.get(pk=obj.pk), fields=fields, actor=request.user)
+
     @admin.action(description=_("Merge selected customers into the oldest one"))
     def merge_into_first(self, request, queryset):
         customers = list(queryset.order_by("pk"))
@@ -181,7 +196,10 @@ class TicketAdmin(admin.ModelAdmin):
 
     def save_model(self, request, obj, form, change):
         if change:
+            subject = obj.subject
+            obj.subject = form.initial.get("subject", subject)
             super().save_model(request, obj, form, change)
+            services.ticket_change_subject(ticket=obj, subject=subject, actor=request.user)
             return
         ticket = services.ticket_create(
             customer=obj.customer,

@@ -1,13 +1,59 @@
-"""Serving stored attachments to the people allowed to see them, without letting a file act as a web page."""
+"""Storing attachments once per content, and serving them to the people allowed to see them without
+letting a file act as a web page."""
 
 from __future__ import annotations
 
+import hashlib
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from django.core.files.base import ContentFile
 from django.http import FileResponse, Http404
 from django.utils.translation import gettext as _
 
 from accounts.models import User
 from tickets.models import Attachment, Customer, Message
 from tickets.selectors import tickets_visible_to
+
+
+@dataclass(frozen=True)
+class NewAttachment:
+    """A file to keep on a message, as it arrived: its name, type and bytes."""
+
+    filename: str
+    content_type: str
+    data: bytes
+    content_id: str = ""
+
+
+def attachments_store(*, message: Message, files: Iterable[NewAttachment]) -> list[Attachment]:
+    """Keep each file on `message`. The same bytes already on disk (a logo in every mail) share one file."""
+    stored_rows = []
+    for part in files:
+        digest = hashlib.sha256(part.data).hexdigest()
+        attachment = Attachment(
+            message=message,
+            filename=(part.filename or "attachment")[:255],
+            content_type=(part.content_type or "application/octet-stream")[:255],
+            size=len(part.data),
+            sha256=digest,
+            content_id=part.content_id[:255],
+        )
+        stored = Attachment.objects.filter(sha256=digest).values_list("file", flat=True).first()
+        if stored:
+            attachment.file.name = stored
+        else:
+            attachment.file.save(_storage_name(part.filename), ContentFile(part.data), save=False)
+        attachment.save()
+        stored_rows.append(attachment)
+    return stored_rows
+
+
+def _storage_name(filename: str) -> str:
+    # The display name is kept in the row; the stored name only needs to be safe on any disk.
+    suffix = filename.rpartition(".")[2] if "." in filename else ""
+    suffix = "".join(c for c in suffix if c.isalnum())[:10]
+    return f"file.{suffix}" if suffix else "file"
 
 
 def attachment_for_agent(*, user: User, pk: int) -> Attachment:

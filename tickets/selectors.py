@@ -13,7 +13,7 @@ from enum import StrEnum
 from typing import Any
 
 from django.core.cache import cache
-from django.db.models import Case, Count, F, IntegerField, OuterRef, Q, QuerySet, Subquery, Value, When
+from django.db.models import Case, Count, Exists, F, IntegerField, OuterRef, Q, QuerySet, Subquery, Value, When
 from django.http import Http404, QueryDict
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -28,6 +28,7 @@ from tickets.models import (
     Message,
     Organization,
     SavedView,
+    Tag,
     Team,
     Ticket,
     TicketEvent,
@@ -59,6 +60,14 @@ def tickets_visible_to(user: User) -> QuerySet[Ticket]:
         my_teams = Team.members.through.objects.filter(user_id=user.pk).values("team_id")
         return Ticket.objects.filter(Q(team_id__in=my_teams) | Q(assignee_id=user.pk) | Q(team__isnull=True))
     return Ticket.objects.none()
+
+
+def tickets_reachable_by(user: User) -> QuerySet[Ticket]:
+    """Every ticket `user` may read through the API: the workspace's tickets for staff, and for a
+    customer their own (merged ones included, so a client can follow where they went)."""
+    if user_role(user) == Role.CUSTOMER:
+        return Ticket.objects.filter(customer_id=user.customer_profile.pk)
+    return tickets_visible_to(user)
 
 
 def ticket_participants(ticket: Ticket) -> QuerySet[TicketParticipant]:
@@ -377,7 +386,7 @@ def ticket_list_for_user(*, user: User, filters: TicketFilters) -> QuerySet[Tick
     if filters.channel:
         tickets = tickets.filter(channel=filters.channel)
     if filters.tag:
-        tickets = tickets.filter(pk__in=Ticket.tags.through.objects.filter(tag__name=filters.tag).values("ticket_id"))
+        tickets = tickets_tagged(tickets, filters.tag)
     if filters.customer:
         tickets = tickets.filter(customer_id=int(filters.customer))
     if filters.org:
@@ -395,6 +404,21 @@ def ticket_list_for_user(*, user: User, filters: TicketFilters) -> QuerySet[Tick
         tickets = ticket_search(tickets, filters.q)
 
     return _ordered(tickets, filters)
+
+
+def tickets_tagged(tickets: QuerySet[Ticket], name: str) -> QuerySet[Ticket]:
+    """`tickets` that carry the tag `name`.
+
+    The tag's id is read first and the test is a correlated EXISTS on (ticket, tag): with the id as a
+    constant, PostgreSQL walks the list's index and probes each ticket for a common tag, and for a
+    rare one still stays within tens of milliseconds at a million tickets (a join on the tag's name
+    built a hash of every tagged ticket instead: most of a second).
+    """
+    tag_id = Tag.objects.filter(name=name).values_list("pk", flat=True).first()
+    if tag_id is None:
+        return tickets.none()
+    tagged = Ticket.tags.through.objects.filter(ticket_id=OuterRef("pk"), tag_id=tag_id)
+    return tickets.filter(Exists(tagged))
 
 
 def saved_views_for_user(*, user: User) -> QuerySet[SavedView]:
@@ -490,7 +514,7 @@ class TimelineEntry:
 
 
 # Which choices translate the stored values of each event kind.
-_EVENT_VALUE_CHOICES = {
+_EVENT_VALUE_CHOICES: dict[str, Any] = {
     TicketEvent.Kind.CREATED: Channel,
     TicketEvent.Kind.STATUS: Ticket.Status,
     TicketEvent.Kind.PRIORITY: Ticket.Priority,
@@ -532,6 +556,7 @@ def _timeline_order(entry: TimelineEntry) -> tuple:
     # At one instant: "created" first, then the message, then what the message caused (reopen, switch).
     if entry.message is not None:
         return (entry.at, 1, entry.message.pk)
+    assert entry.event is not None  # an entry is a message or an event
     return (entry.at, 0 if entry.event.kind == TicketEvent.Kind.CREATED else 2, entry.event.pk)
 
 

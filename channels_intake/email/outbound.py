@@ -32,6 +32,7 @@ from channels_intake.email.addresses import (
 )
 from channels_intake.models import InboundEmail, Mailbox
 from tickets.models import Channel, CustomerIdentity, Message, Ticket
+from tickets.services import message_mark_delivery, messages_mark_failed
 
 logger = logging.getLogger(__name__)
 
@@ -290,13 +291,7 @@ def _bare(address: str) -> str:
 
 
 def _mark(message: Message, status: str, error: str = "", recipients: str | None = None) -> None:
-    message.delivery_status = status
-    message.delivery_error = error[:MAX_ERROR_CHARS]
-    fields = ["delivery_status", "delivery_error"]
-    if recipients is not None:
-        message.email_recipients = recipients
-        fields.append("email_recipients")
-    message.save(update_fields=fields)
+    message_mark_delivery(message=message, status=status, error=error[:MAX_ERROR_CHARS], recipients=recipients)
 
 
 def _new_message_id(message: Message, mailbox: Mailbox | None) -> str:
@@ -375,9 +370,10 @@ def email_messages_stuck(*, now: datetime | None = None, limit: int = SWEEP_BATC
     queued = Message.objects.filter(
         channel=Channel.EMAIL, direction=Message.Direction.OUTBOUND, delivery_status=Status.QUEUED
     )
-    gave_up = queued.filter(created_at__lt=current - GIVE_UP_AFTER).update(
-        delivery_status=Status.FAILED,
-        delivery_error=_("Not sent: the mail could not be delivered for two days. Send it again if still needed."),
+    gave_up = messages_mark_failed(
+        ids=queued.filter(created_at__lt=current - GIVE_UP_AFTER).values_list("pk", flat=True)[:limit],
+        error=_("Not sent: the mail could not be delivered for two days. Send it again if still needed."),
+        only_from=[Status.QUEUED],
     )
     # A send that began long ago and never finished: the worker died mid-way. The message keeps its
     # Message-ID, so if the mail did go out, the customer's client shows the second copy as the same mail.
@@ -403,8 +399,10 @@ class _SendTask(Task):
         # The last resort (the database was down on every try, or a bug): the agent must see "failed".
         message_id = args[0] if args else kwargs["message_id"]
         try:
-            Message.objects.filter(pk=message_id, delivery_status__in=(Status.QUEUED, Status.SENDING)).update(
-                delivery_status=Status.FAILED, delivery_error=f"{type(exc).__name__}: {exc}"[:MAX_ERROR_CHARS]
+            messages_mark_failed(
+                ids=[message_id],
+                error=f"{type(exc).__name__}: {exc}"[:MAX_ERROR_CHARS],
+                only_from=[Status.QUEUED, Status.SENDING],
             )
         except Exception:
             # The database is still away; the stuck-mail sweep picks the message up later.

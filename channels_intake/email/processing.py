@@ -10,14 +10,12 @@ Order of decisions, each one final:
 
 from __future__ import annotations
 
-import hashlib
 import logging
 import traceback
 from datetime import timedelta
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.files.base import ContentFile
 from django.db import OperationalError, connection, transaction
 from django.template.defaultfilters import filesizeformat
 from django.utils import timezone
@@ -37,9 +35,9 @@ from channels_intake.inbound import InboundMessage
 from channels_intake.models import InboundEmail, Mailbox
 from channels_intake.services import inbound_message_ingest, ticket_to_continue
 from tickets import services as ticket_services
+from tickets.attachments import NewAttachment, attachments_store
 from tickets.identities import InvalidIdentity
 from tickets.models import (
-    Attachment,
     Channel,
     Customer,
     CustomerIdentity,
@@ -208,9 +206,11 @@ def _record_bounce(row: InboundEmail, parsed: ParsedMail) -> str:
         ]
         if part
     )
-    original.delivery_status = Message.DeliveryStatus.BOUNCED
-    original.delivery_error = detail or _("The receiving server returned the message.")
-    original.save(update_fields=["delivery_status", "delivery_error"])
+    ticket_services.message_mark_delivery(
+        message=original,
+        status=Message.DeliveryStatus.BOUNCED,
+        error=detail or _("The receiving server returned the message."),
+    )
     return _finish(
         row,
         Status.IGNORED,
@@ -403,35 +403,17 @@ def _quoted_start(body_text: str) -> int | None:
 def _store_attachments(message: Message, attachments: list[ParsedAttachment]) -> list[ParsedAttachment]:
     """Save each attachment as a file; returns those over the size limit, which are not kept."""
     limit = settings.HELPDESK_EMAIL_MAX_ATTACHMENT_BYTES
-    refused: list[ParsedAttachment] = []
-    for part in attachments:
-        if part.size > limit:
-            refused.append(part)
-            continue
-        digest = hashlib.sha256(part.data).hexdigest()
-        attachment = Attachment(
-            message=message,
-            filename=(part.filename or "attachment")[:255],
-            content_type=(part.content_type or "application/octet-stream")[:255],
-            size=part.size,
-            sha256=digest,
-            content_id=part.content_id[:255],
-        )
-        stored = Attachment.objects.filter(sha256=digest).values_list("file", flat=True).first()
-        if stored:
-            # The same bytes are on disk already (a signature logo in every mail): share the file.
-            attachment.file.name = stored
-        else:
-            attachment.file.save(_storage_name(part.filename), ContentFile(part.data), save=False)
-        attachment.save()
-    return refused
-
-
-def _storage_name(filename: str) -> str:
-    # The display name is kept in the row; the stored name only needs to be safe on any disk.
-    suffix = filename.rpartition(".")[2] if "." in filename else ""
-    suffix = "".join(c for c in suffix if c.isalnum())[:10]
-    return f"file.{suffix}" if suffix else "file"
+    attachments_store(
+        message=message,
+        files=[
+            NewAttachment(
+                filename=part.filename, content_type=part.content_type, data=part.data, content_id=part.content_id
+            )
+            for part in attachments
+            if part.size <= limit
+        ],
+    )
+    return [part for part in attachments if part.size > limit]
 
 
 def _note_refused_attachments(ticket: Ticket, row: InboundEmail, refused: list[ParsedAttachment]) -> None:

@@ -216,7 +216,7 @@ def test_an_agent_is_refused(client, path):
 
     assert response.status_code == 403
     assert response.json() == {
-        "code": "permission_denied",
+        "code": "forbidden_role",
         "message": "Only managers can read the metrics.",
         "field_errors": {},
     }

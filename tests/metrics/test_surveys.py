@@ -130,7 +130,8 @@ def test_a_broker_that_is_down_does_not_undo_the_solve(customer, monkeypatch, dj
     with django_capture_on_commit_callbacks(execute=True) as callbacks:
         services.ticket_change_status(ticket=ticket, status=Ticket.Status.SOLVED)
 
-    assert len(callbacks) == 1
+    # The survey's enqueue ran (and failed); the change log's webhook trigger may run beside it.
+    assert [c for c in callbacks if "enqueue_survey_invitation" in c.__qualname__]
     ticket.refresh_from_db()
     assert ticket.status == Ticket.Status.SOLVED
     assert not SurveyInvitation.objects.exists()

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -12,6 +12,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import User
+from integrations.changes import changes_record, message_change, ticket_change
+from integrations.models import ChangeKind
+from tickets.attachments import NewAttachment, attachments_store
 from tickets.delivery import outbound_enqueue
 from tickets.html import html_sanitize
 from tickets.models import (
@@ -41,6 +44,20 @@ from tickets.services._common import (
 Status = Ticket.Status
 Direction = Message.Direction
 
+# Which ticket field each kind of TicketEvent written by message_add changes, for the change log.
+_EVENT_FIELDS: dict[str, str] = {TicketEvent.Kind.STATUS: "status", TicketEvent.Kind.CHANNEL_SWITCH: "current_channel"}
+
+
+def _event_changes(events: list[TicketEvent]) -> dict[str, tuple[Any, Any]]:
+    """The ticket's changed fields as (before, after), from the events a service is about to store."""
+    changes: dict[str, tuple[Any, Any]] = {}
+    for event in events:
+        field = _EVENT_FIELDS.get(event.kind)
+        if field is not None:
+            before = changes[field][0] if field in changes else event.from_value
+            changes[field] = (before, event.to_value)
+    return changes
+
 
 def ticket_create(
     *,
@@ -56,8 +73,9 @@ def ticket_create(
     actor: User | None = None,
     is_proactive: bool = False,
     created_at: datetime | None = None,
+    attachments: Sequence[NewAttachment] = (),
 ) -> Ticket:
-    """Open a ticket, with its first message when there is a body.
+    """Open a ticket, with its first message (and its attachments) when there is a body.
 
     A ticket the support side opens (is_proactive) starts with an outbound message; any other
     starts with the customer's inbound message.
@@ -87,8 +105,9 @@ def ticket_create(
         ticket.save(force_insert=True)
         tag_rows = _tags_get_or_create(tags)
         if tag_rows:
-            ticket.tags.set(tag_rows)
+            ticket.tags.add(*tag_rows)  # a new ticket has none: no need to read them first
         _event(ticket, TicketEvent.Kind.CREATED, actor, "", channel, now).save()
+        changes_record([ticket_change(ticket, ChangeKind.TICKET_CREATED, actor=actor)])
         if body_text or body_html:
             message_add(
                 ticket=ticket,
@@ -99,6 +118,8 @@ def ticket_create(
                 author_customer=None if is_proactive else customer,
                 author_agent=actor if is_proactive else None,
                 created_at=now,
+                attachments=attachments,
+                ticket_is_locked=True,
             )
     return ticket
 
@@ -120,13 +141,17 @@ def message_add(
     email_recipients: str = "",
     quoted_text_start: int | None = None,
     created_at: datetime | None = None,
+    attachments: Sequence[NewAttachment] = (),
+    ticket_is_locked: bool = False,
 ) -> Message:
-    """Add a message and apply what it means for the ticket.
+    """Add a message (with its attachments) and apply what it means for the ticket.
 
     - an inbound message reopens a solved ticket and moves pending/on-hold back to open;
     - the first public reply by a person stamps first_response_at and opens a new ticket;
     - a customer or agent message on another channel than the current one is a channel switch.
     A closed ticket takes only internal notes (TicketClosed otherwise).
+    `ticket_is_locked`: the caller's transaction holds the ticket's row already (ticket_create has
+    just inserted it), so it is neither read again nor wrapped in a savepoint of its own.
     """
     if channel not in Channel.values:
         raise ValidationError(_("Unknown channel “%(channel)s”.") % {"channel": channel}, code="bad_channel")
@@ -139,8 +164,8 @@ def message_add(
         raise ValidationError(_("The message is empty."), code="empty_message")
     now = created_at or timezone.now()
 
-    with transaction.atomic():
-        locked = _lock(resolve_merged(ticket))
+    with transaction.atomic(savepoint=not ticket_is_locked):
+        locked = ticket if ticket_is_locked else _lock(resolve_merged(ticket))
         if locked.status == Status.CLOSED and direction != Direction.NOTE:
             raise TicketClosed(
                 _("Ticket #%(number)s is closed; open a follow-up ticket instead.") % {"number": locked.pk},
@@ -207,12 +232,66 @@ def message_add(
             ),
             created_at=now,
         )
+        if attachments:
+            attachments_store(message=message, files=attachments)
         locked.save(update_fields=sorted(update_fields))
         TicketEvent.objects.bulk_create(events)
+        changed = _event_changes(events)
+        changes_record(
+            [
+                message_change(message, ChangeKind.MESSAGE_CREATED, actor=author_agent),
+                *([ticket_change(locked, changes=changed, actor=author_agent)] if changed else []),
+            ]
+        )
         outbound_enqueue(message)
     if locked.pk == ticket.pk:
         _copy_state(locked, ticket)
     return message
+
+
+# Delivery states an integrator hears about; queued and sending come and go while a channel retries.
+_REPORTED_DELIVERY = (Message.DeliveryStatus.SENT, Message.DeliveryStatus.FAILED, Message.DeliveryStatus.BOUNCED)
+
+
+def message_mark_delivery(*, message: Message, status: str, error: str = "", recipients: str | None = None) -> Message:
+    """Record how delivering an outbound message went (a channel's sender calls this).
+
+    `error` is the server's words, shown to agents; `recipients` who it finally went to.
+    """
+    before = Message.objects.filter(pk=message.pk).values_list("delivery_status", flat=True).first()
+    message.delivery_status = status
+    message.delivery_error = error
+    fields = ["delivery_status", "delivery_error"]
+    if recipients is not None:
+        message.email_recipients = recipients
+        fields.append("email_recipients")
+    with transaction.atomic():
+        message.save(update_fields=fields)
+        if status in _REPORTED_DELIVERY and before != status:
+            changes_record([message_change(message, ChangeKind.MESSAGE_UPDATED, {"delivery_status": (before, status)})])
+    return message
+
+
+def messages_mark_failed(*, ids: Iterable[int], error: str, only_from: Iterable[str]) -> int:
+    """Mark outbound messages failed, those of `ids` still in one of the `only_from` states. Returns how many."""
+    with transaction.atomic():
+        rows = list(
+            Message.objects.select_for_update()
+            .filter(pk__in=list(ids), delivery_status__in=list(only_from))
+            .values_list("pk", "ticket_id", "delivery_status")
+        )
+        Message.objects.filter(pk__in=[pk for pk, _ticket, _status in rows]).update(
+            delivery_status=Message.DeliveryStatus.FAILED, delivery_error=error
+        )
+        changes_record(
+            message_change(
+                Message(pk=pk, ticket_id=ticket_id),
+                ChangeKind.MESSAGE_UPDATED,
+                {"delivery_status": (status, Message.DeliveryStatus.FAILED)},
+            )
+            for pk, ticket_id, status in rows
+        )
+    return len(rows)
 
 
 def message_add_once(*, external_id: str, channel: str, **kwargs: Any) -> tuple[Message, bool]:
@@ -269,6 +348,7 @@ def ticket_change_status(
         locked.updated_at = now
         locked.save(update_fields=update_fields)
         _event(locked, TicketEvent.Kind.STATUS, actor, previous, status, now).save()
+        changes_record([ticket_change(locked, changes={"status": (previous, status)}, actor=actor)])
         if status == Status.SOLVED:
             # Imported here: the surveys module builds on these services.
             from metrics.surveys import survey_invite_on_commit
@@ -285,9 +365,11 @@ def ticket_assign(
     with transaction.atomic():
         locked = _lock(ticket)
         events = []
+        changed: dict[str, tuple[Any, Any]] = {}
         now = timezone.now()
         if team is not _UNCHANGED and team != locked.team:
             events.append(_event(locked, TicketEvent.Kind.TEAM, actor, locked.team, team, now))
+            changed["team"] = (locked.team_id, team.pk if team else None)
             locked.team = team
         if assignee is _UNCHANGED:
             # Moving a ticket to a team its assignee is not in hands it to that team unassigned.
@@ -301,11 +383,13 @@ def ticket_assign(
             )
         if assignee is not _UNCHANGED and assignee != locked.assignee:
             events.append(_event(locked, TicketEvent.Kind.ASSIGNEE, actor, locked.assignee, assignee, now))
+            changed["assignee"] = (locked.assignee_id, assignee.pk if assignee else None)
             locked.assignee = assignee
         if events:
             locked.updated_at = now
             locked.save(update_fields=["team", "assignee", "updated_at"])
             TicketEvent.objects.bulk_create(events)
+            changes_record([ticket_change(locked, changes=changed, actor=actor)])
     _copy_state(locked, ticket)
     return ticket
 
@@ -318,8 +402,23 @@ def ticket_change_priority(*, ticket: Ticket, priority: str, actor: User | None 
         if locked.priority != priority:
             now = timezone.now()
             _event(locked, TicketEvent.Kind.PRIORITY, actor, locked.priority, priority, now).save()
+            changes_record([ticket_change(locked, changes={"priority": (locked.priority, priority)}, actor=actor)])
             locked.priority, locked.updated_at = priority, now
             locked.save(update_fields=["priority", "updated_at", *stamps.stamp_sla_targets(locked)])
+    _copy_state(locked, ticket)
+    return ticket
+
+
+def ticket_change_subject(*, ticket: Ticket, subject: str, actor: User | None = None) -> Ticket:
+    subject = " ".join(subject.split())[:300]
+    if not subject:
+        raise ValidationError(_("A ticket needs a subject."), code="blank_subject")
+    with transaction.atomic():
+        locked = _lock(ticket)
+        if locked.subject != subject:
+            changes_record([ticket_change(locked, changes={"subject": (locked.subject, subject)}, actor=actor)])
+            locked.subject, locked.updated_at = subject, timezone.now()
+            locked.save(update_fields=["subject", "updated_at"])
     _copy_state(locked, ticket)
     return ticket
 
@@ -336,6 +435,7 @@ def ticket_set_tags(*, ticket: Ticket, tags: Iterable[str], actor: User | None =
             locked.updated_at = now
             locked.save(update_fields=["updated_at"])
             _event(locked, TicketEvent.Kind.TAGS, actor, ", ".join(before), ", ".join(after), now).save()
+            changes_record([ticket_change(locked, changes={"tags": (before, after)}, actor=actor)])
     _copy_state(locked, ticket)
     return ticket
 
@@ -349,6 +449,9 @@ def ticket_switch_channel(*, ticket: Ticket, channel: str, actor: User | None = 
         if locked.current_channel != channel:
             now = timezone.now()
             _event(locked, TicketEvent.Kind.CHANNEL_SWITCH, actor, locked.current_channel, channel, now).save()
+            changes_record(
+                [ticket_change(locked, changes={"current_channel": (locked.current_channel, channel)}, actor=actor)]
+            )
             locked.current_channel = channel
             locked.channel_switch_count += 1
             locked.updated_at = now
@@ -385,6 +488,7 @@ def ticket_merge(*, source: Ticket, target: Ticket, actor: User | None = None) -
                 code="target_closed",
             )
         now = timezone.now()
+        moved_messages = list(Message.objects.filter(ticket=locked_source).values_list("pk", flat=True))
         Message.objects.filter(ticket=locked_source).update(ticket=locked_target)
         TimeEntry.objects.filter(ticket=locked_source).update(ticket=locked_target)
         locked_target.tags.add(*locked_source.tags.all())
@@ -404,6 +508,26 @@ def ticket_merge(*, source: Ticket, target: Ticket, actor: User | None = None) -
                 _event(locked_source, TicketEvent.Kind.MERGED_INTO, actor, "", locked_target.pk, now),
                 _event(locked_source, TicketEvent.Kind.STATUS, actor, previous_status, Status.CLOSED, now),
                 _event(locked_target, TicketEvent.Kind.MERGED_FROM, actor, "", locked_source.pk, now),
+            ]
+        )
+        changes_record(
+            [
+                ticket_change(
+                    locked_source,
+                    ChangeKind.TICKET_MERGED,
+                    {"merged_into": (None, locked_target.pk), "status": (previous_status, Status.CLOSED)},
+                    actor,
+                ),
+                ticket_change(locked_target, changes={"merged_from": (None, locked_source.pk)}, actor=actor),
+                *(
+                    message_change(
+                        Message(pk=pk, ticket_id=locked_target.pk),
+                        ChangeKind.MESSAGE_UPDATED,
+                        {"ticket": (locked_source.pk, locked_target.pk)},
+                        actor,
+                    )
+                    for pk in moved_messages
+                ),
             ]
         )
     _copy_state(locked_source, source)

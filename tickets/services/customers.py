@@ -4,12 +4,16 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import datetime
+from typing import Any
 
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import User
+from integrations.changes import changes_record, customer_change, ticket_change
+from integrations.models import ChangeKind
 from tickets.identities import normalize_identity
 from tickets.models import (
     Customer,
@@ -38,6 +42,7 @@ def customer_create(
     time_zone: str = "",
     external_id: str = "",
     attributes: dict | None = None,
+    actor: User | None = None,
 ) -> Customer:
     """Create a customer with its identities. An identity already owned by someone raises IdentityTaken."""
     with transaction.atomic():
@@ -50,17 +55,34 @@ def customer_create(
             attributes=attributes or {},
         )
         for index, (kind, value) in enumerate(identities):
-            customer_identity_add(customer=customer, kind=kind, value=value, is_primary=index == 0)
+            _identity_add(customer=customer, kind=kind, value=value, is_primary=index == 0)
+        changes_record([customer_change(customer, ChangeKind.CUSTOMER_CREATED, actor=actor)])
     return customer
 
 
-def customer_identity_add(*, customer: Customer, kind: str, value: str, is_primary: bool = False) -> CustomerIdentity:
+def customer_identity_add(
+    *, customer: Customer, kind: str, value: str, is_primary: bool = False, actor: User | None = None
+) -> CustomerIdentity:
     """Give a customer an address. Adding one they already have is a no-op; one of another customer's is refused."""
+    with transaction.atomic():
+        identity, created = _identity_add(customer=customer, kind=kind, value=value, is_primary=is_primary)
+        if created:
+            changes_record(
+                [
+                    customer_change(
+                        customer, ChangeKind.CUSTOMER_UPDATED, {"identities": (None, f"{kind}:{identity.value}")}, actor
+                    )
+                ]
+            )
+    return identity
+
+
+def _identity_add(*, customer: Customer, kind: str, value: str, is_primary: bool) -> tuple[CustomerIdentity, bool]:
     normalized = normalize_identity(kind, value)
     existing = CustomerIdentity.objects.select_related("customer").filter(kind=kind, value=normalized).first()
     if existing is not None:
         if existing.customer_id == customer.pk:
-            return existing
+            return existing, False
         raise IdentityTaken(
             _("%(value)s already belongs to customer “%(owner)s”. Merge the two customers instead.")
             % {"value": normalized, "owner": existing.customer},
@@ -68,12 +90,13 @@ def customer_identity_add(*, customer: Customer, kind: str, value: str, is_prima
         )
     try:
         with transaction.atomic():
-            return CustomerIdentity.objects.create(
+            identity = CustomerIdentity.objects.create(
                 customer=customer, kind=kind, value=normalized, is_primary=is_primary
             )
+            return identity, True
     except IntegrityError:
         # Someone added it between our read and our insert: report it like any taken identity.
-        return customer_identity_add(customer=customer, kind=kind, value=value, is_primary=is_primary)
+        return _identity_add(customer=customer, kind=kind, value=value, is_primary=is_primary)
 
 
 def customer_get_or_create_by_identity(*, kind: str, value: str, name: str = "") -> tuple[Customer, bool]:
@@ -86,10 +109,53 @@ def customer_get_or_create_by_identity(*, kind: str, value: str, name: str = "")
         with transaction.atomic():
             customer = Customer.objects.create(name=name.strip())
             CustomerIdentity.objects.create(customer=customer, kind=kind, value=normalized, is_primary=True)
+            changes_record([customer_change(customer, ChangeKind.CUSTOMER_CREATED)])
             return customer, True
     except IntegrityError:
         identity = CustomerIdentity.objects.select_related("customer").get(kind=kind, value=normalized)
         return identity.customer, False
+
+
+def customer_find_or_create(
+    *, email: str = "", phone: str = "", name: str = "", locale: str = "", actor: User | None = None
+) -> Customer:
+    """The customer with this email or phone (email first), created when neither is known.
+
+    The address they did not have yet is added to them. When the email and the phone belong to two
+    different customers, IdentityTaken is raised: those two should be merged, not guessed between.
+    """
+    wanted = [
+        (kind, value)
+        for kind, value in ((CustomerIdentity.Kind.EMAIL, email), (CustomerIdentity.Kind.PHONE, phone))
+        if value
+    ]
+    if not wanted:
+        raise ValidationError(_("Give an email address or a phone number."), code="no_identity")
+    with transaction.atomic():
+        owners = {}
+        for kind, value in wanted:
+            identity = (
+                CustomerIdentity.objects.select_related("customer")
+                .filter(kind=kind, value=normalize_identity(kind, value))
+                .first()
+            )
+            if identity is not None:
+                owners[kind] = identity.customer
+        found = {customer.pk: customer for customer in owners.values()}
+        if len(found) > 1:
+            email_owner = owners[CustomerIdentity.Kind.EMAIL]
+            raise IdentityTaken(
+                _("The email belongs to customer %(a)s and the phone to customer %(b)s. Merge them first.")
+                % {"a": email_owner.pk, "b": owners[CustomerIdentity.Kind.PHONE].pk},
+                owner=email_owner,
+            )
+        if not found:
+            return customer_create(name=name, identities=wanted, locale=locale, actor=actor)
+        customer = next(iter(found.values()))
+        for kind, value in wanted:
+            if kind not in owners:
+                customer_identity_add(customer=customer, kind=kind, value=value, actor=actor)
+        return customer
 
 
 def customer_merge(*, source: Customer, target: Customer, actor: User | None = None) -> CustomerMerge:
@@ -163,6 +229,16 @@ def customer_merge(*, source: Customer, target: Customer, actor: User | None = N
             target_fields.append("user")
         target.attributes = {**source.attributes, **target.attributes}
         target.save(update_fields=target_fields)
+        changes_record(
+            [
+                customer_change(source, ChangeKind.CUSTOMER_MERGED, {"merged_into": (None, target.pk)}, actor),
+                customer_change(target, ChangeKind.CUSTOMER_UPDATED, {"merged_from": (None, source.pk)}, actor),
+                *(
+                    ticket_change(Ticket(pk=pk, customer_id=target.pk), changes={"customer": (source.pk, target.pk)})
+                    for pk in ticket_ids
+                ),
+            ]
+        )
 
         return CustomerMerge.objects.create(
             source_id=source.pk,
@@ -174,7 +250,73 @@ def customer_merge(*, source: Customer, target: Customer, actor: User | None = N
         )
 
 
-def customer_mark_churned(*, customer: Customer, at: datetime | None = None) -> Customer:
-    customer.churned_at = at or timezone.now()
-    customer.save(update_fields=["churned_at", "updated_at"])
+def customer_mark_churned(*, customer: Customer, at: datetime | None = None, actor: User | None = None) -> Customer:
+    return customer_update(customer=customer, fields={"churned_at": at or timezone.now()}, actor=actor)
+
+
+# What customer_update may change; identities, merges and the portal login have their own services.
+CUSTOMER_FIELDS = ("name", "organization", "locale", "time_zone", "external_id", "attributes", "churned_at")
+
+
+def customer_update(*, customer: Customer, fields: dict[str, Any], actor: User | None = None) -> Customer:
+    """Change a customer's own fields (CUSTOMER_FIELDS) and log what changed.
+
+    A CRM id another customer has raises ValidationError (code external_id_taken); a merged customer
+    cannot change (code customer_merged).
+    """
+    unknown = sorted(set(fields) - set(CUSTOMER_FIELDS))
+    if unknown:
+        raise ValueError(f"customer_update cannot change {unknown}")
+    with transaction.atomic():
+        locked = Customer.objects.select_for_update().get(pk=customer.pk)
+        if locked.merged_into_id:
+            raise ValidationError(
+                _("This customer was merged into customer %(id)s; change that one.") % {"id": locked.merged_into_id},
+                code="customer_merged",
+            )
+        changed: dict[str, tuple[Any, Any]] = {}
+        for name, value in fields.items():
+            if name == "name" and isinstance(value, str):
+                value = value.strip()
+            before = getattr(locked, name)
+            if before != value:
+                changed[name] = (before, value)
+                setattr(locked, name, value)
+        external_id = fields.get("external_id")
+        if (
+            "external_id" in changed
+            and external_id
+            and Customer.objects.filter(external_id=external_id).exclude(pk=locked.pk).exists()
+        ):
+            raise ValidationError(
+                _("Another customer already has the CRM id %(id)s.") % {"id": external_id}, code="external_id_taken"
+            )
+        if changed:
+            locked.save(update_fields=[*changed, "updated_at"])
+            changes_record([customer_change(locked, ChangeKind.CUSTOMER_UPDATED, changed, actor)])
+    for name in (*CUSTOMER_FIELDS, "updated_at"):
+        setattr(customer, name, getattr(locked, name))
     return customer
+
+
+def organization_save(*, organization: Organization | None = None, name: str, domain: str = "") -> Organization:
+    """Create an organization, or rename it and change its email domain. Names are unique."""
+    name = " ".join(name.split())
+    domain = domain.strip().lower().lstrip("@")
+    if not name:
+        raise ValidationError(_("An organization needs a name."), code="blank_name")
+    clash = Organization.objects.filter(name__iexact=name)
+    if organization is not None:
+        clash = clash.exclude(pk=organization.pk)
+    if clash.exists():
+        raise ValidationError(_("An organization named “%(name)s” exists already.") % {"name": name}, code="name_taken")
+    organization = organization or Organization()
+    organization.name, organization.domain = name, domain
+    try:
+        with transaction.atomic():
+            organization.save()
+    except IntegrityError as error:  # the same name, saved by someone else a moment ago
+        raise ValidationError(
+            _("An organization named “%(name)s” exists already.") % {"name": name}, code="name_taken"
+        ) from error
+    return organization

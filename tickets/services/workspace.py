@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -13,6 +14,9 @@ from django.utils.translation import gettext as _
 
 from accounts.models import User
 from accounts.roles import GROUP_NAMES
+from integrations.changes import changes_record, message_change, ticket_change
+from integrations.models import ChangeKind
+from tickets.attachments import NewAttachment
 from tickets.models import (
     Channel,
     Message,
@@ -70,6 +74,8 @@ def ticket_reply(
     channel: str | None = None,
     status_after: str | None = None,
     idempotency_key: str = "",
+    body_html: str = "",
+    attachments: Sequence[NewAttachment] = (),
 ) -> Message:
     """A public reply by `agent`, then optionally a status change (send and set pending/solved), atomically.
 
@@ -92,7 +98,9 @@ def ticket_reply(
             channel=channel,
             direction=Direction.OUTBOUND,
             body_text=body_text.strip(),
+            body_html=body_html,
             author_agent=agent,
+            attachments=attachments,
         )
         if not created:
             return message
@@ -117,7 +125,15 @@ def mentioned_agents(text: str) -> list[User]:
     return list(User.objects.filter(by_name, staff, is_active=True).distinct().order_by("username"))
 
 
-def note_add(*, ticket: Ticket, agent: User, body_text: str, idempotency_key: str = "") -> Message:
+def note_add(
+    *,
+    ticket: Ticket,
+    agent: User,
+    body_text: str,
+    idempotency_key: str = "",
+    body_html: str = "",
+    attachments: Sequence[NewAttachment] = (),
+) -> Message:
     """An internal note; the agents it @mentions are kept in Message.mentions."""
     _refuse_merged(ticket)
     with transaction.atomic():
@@ -127,7 +143,9 @@ def note_add(*, ticket: Ticket, agent: User, body_text: str, idempotency_key: st
             channel=ticket.current_channel,
             direction=Direction.NOTE,
             body_text=body_text.strip(),
+            body_html=body_html,
             author_agent=agent,
+            attachments=attachments,
         )
         if created:
             mentioned = mentioned_agents(message.body_text)
@@ -176,6 +194,12 @@ def ticket_split(*, message: Message, actor: User | None) -> Ticket:
                 _event(new, TicketEvent.Kind.SPLIT_FROM, actor, message.pk, old.pk, now),
             ]
         )
+        changes_record(
+            [
+                ticket_change(old, changes={"split_into": (None, new.pk)}, actor=actor),
+                message_change(message, ChangeKind.MESSAGE_UPDATED, {"ticket": (old.pk, new.pk)}, actor),
+            ]
+        )
     return new
 
 
@@ -208,6 +232,12 @@ def ticket_link(*, ticket: Ticket, related: Ticket, actor: User | None) -> Ticke
                 _event(related, TicketEvent.Kind.LINKED, actor, "", ticket.pk, now),
             ]
         )
+        changes_record(
+            [
+                ticket_change(ticket, changes={"linked": (None, related.pk)}, actor=actor),
+                ticket_change(related, changes={"linked": (None, ticket.pk)}, actor=actor),
+            ]
+        )
     return link
 
 
@@ -226,6 +256,12 @@ def ticket_unlink(*, ticket: Ticket, related: Ticket, actor: User | None) -> boo
                 [
                     _event(ticket, TicketEvent.Kind.LINKED, actor, related.pk, "", now),
                     _event(related, TicketEvent.Kind.LINKED, actor, ticket.pk, "", now),
+                ]
+            )
+            changes_record(
+                [
+                    ticket_change(ticket, changes={"linked": (related.pk, None)}, actor=actor),
+                    ticket_change(related, changes={"linked": (ticket.pk, None)}, actor=actor),
                 ]
             )
     return bool(deleted)

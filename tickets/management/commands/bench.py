@@ -76,9 +76,25 @@ class Command(BaseCommand):
         parser.add_argument(
             "--figure-runs", type=int, default=5, help="Runs timed per dashboard figure and API call (default 5)."
         )
+        parser.add_argument(
+            "--api-creates",
+            type=int,
+            default=2000,
+            help="POST /api/v1/tickets/ requests sent to a gunicorn with 2 workers (0: skip; needs a database "
+            "other processes can open, so not an in-memory one).",
+        )
 
     def handle(
-        self, *args, tickets: int, runs: int, creates: int, seed: int, emails: int, figure_runs: int, **options
+        self,
+        *args,
+        tickets: int,
+        runs: int,
+        creates: int,
+        seed: int,
+        emails: int,
+        figure_runs: int,
+        api_creates: int = 0,
+        **options,
     ) -> None:
         if runs < 1 or creates < 1 or tickets < 0 or figure_runs < 1:
             raise CommandError("--runs, --figure-runs and --creates must be at least 1, --tickets at least 0.")
@@ -109,10 +125,13 @@ class Command(BaseCommand):
             )
             self._page(client, runs, "manager overview", "metrics:overview")
             self._dashboards(figure_runs, admin)
+            self._api_lists(runs, admin)
         try:
             self._creates(creates, admin)
         except Exception as error:  # the service may be mid-change too; report and finish
             self._line("ticket_create + first message", f"failed: {type(error).__name__}: {error}")
+        if api_creates:
+            self._api_creates(api_creates, admin)
         if emails:
             self._emails(emails)
 
@@ -284,6 +303,41 @@ class Command(BaseCommand):
         self._timed("api breakdown/team", runs, self._get(client, url), FIGURE_TARGET_MS)
         self._timed(
             "api overview", runs, self._get(client, reverse("metrics_api:overview") + query), OVERVIEW_TARGET_MS
+        )
+
+    def _api_lists(self, runs: int, admin: User) -> None:
+        """GET /api/v1/tickets/ with 100 rows and the filters integrators use, with a token, at the server."""
+        from api.bench import LIST_TARGET_MS, bench_token, list_queries
+
+        client = Client(headers={"Authorization": f"Bearer {bench_token(admin)}"})
+        team = Team.objects.order_by("pk").first()
+        agent = (
+            Ticket.objects.filter(assignee__isnull=False).order_by("-pk").values_list("assignee_id", flat=True).first()
+        )
+        tag = Ticket.tags.through.objects.order_by("-pk").values_list("tag__name", flat=True).first()
+        for label, url in list_queries(team.pk if team else None, agent, tag):
+            self._timed(label, runs, self._get(client, url), LIST_TARGET_MS)
+
+    def _api_creates(self, count: int, admin: User) -> None:
+        """Tickets opened through the API by 8 clients against gunicorn with 2 workers, as requests per second."""
+        from api.bench import CREATE_TARGET_PER_SECOND, bench_token, create_load
+
+        label = "api POST /tickets/ (gunicorn -w 2)"
+        if connection.in_atomic_block:
+            # Inside a test's transaction: another process would never see the data, or wait on its locks.
+            self._line(label, "skipped: this process holds an open transaction")
+            return
+        try:
+            figures = create_load(token=bench_token(admin), count=count)
+        except Exception as error:  # report and finish, like the other figures
+            self._line(label, f"failed: {type(error).__name__}: {error}")
+            return
+        verdict = "ok" if figures.per_second >= CREATE_TARGET_PER_SECOND else "UNDER TARGET"
+        errors = f", {figures.errors} errors, first: {figures.first_error}" if figures.errors else ""
+        self._line(
+            label,
+            f"{figures.per_second:7.1f} per second   median {figures.median_ms:.1f} ms   p95 {figures.p95_ms:.1f} ms   "
+            f"({figures.requests} in {figures.seconds:.1f} s{errors})   {verdict} (>= {CREATE_TARGET_PER_SECOND}/s)",
         )
 
     def _rollup_refresh(self, actor: User) -> None:
