@@ -48,6 +48,18 @@ class ApiError(exceptions.APIException):
         self.field_errors = dict(field_errors or {})
 
 
+def not_found(message: str) -> ApiError:
+    """404: the object does not exist, or is not the caller's (the same answer, on purpose)."""
+    return ApiError(status_code=status.HTTP_404_NOT_FOUND, code="not_found", message=message)
+
+
+def bad_field(field: str, message: str, code: str = "invalid") -> ApiError:
+    """400 naming the field or query parameter that is wrong."""
+    return ApiError(
+        status_code=status.HTTP_400_BAD_REQUEST, code=code, message=message, field_errors={field: [message]}
+    )
+
+
 def error_body(code: str, message: str, field_errors: Mapping[str, list[str]] | None = None) -> dict[str, Any]:
     return {"code": code, "message": message, "field_errors": dict(field_errors or {})}
 

@@ -15,14 +15,13 @@ from typing import Any
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import F, Q, QuerySet
 from django.utils.translation import gettext as _
-from rest_framework import status
 from rest_framework.pagination import BasePagination
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.utils.urls import replace_query_param
 from rest_framework.views import APIView
 
-from api.errors import ApiError
+from api.errors import bad_field
 
 DEFAULT_PAGE_SIZE = 50
 MAX_PAGE_SIZE = 100
@@ -36,15 +35,6 @@ STANDARD_ORDERINGS: dict[str, tuple[str, ...]] = {
     "-id": ("-id",),
     "id": ("id",),
 }
-
-
-def _bad(parameter: str, message: str) -> ApiError:
-    return ApiError(
-        status_code=status.HTTP_400_BAD_REQUEST,
-        code=f"invalid_{parameter}",
-        message=message,
-        field_errors={parameter: [message]},
-    )
 
 
 class KeysetPagination(BasePagination):
@@ -65,10 +55,8 @@ class KeysetPagination(BasePagination):
             view, "default_ordering", "-updated_at"
         )
         if self.ordering_name not in orderings:
-            raise _bad(
-                "ordering",
-                _("Order by one of: %(choices)s.") % {"choices": ", ".join(orderings)},
-            )
+            message = _("Order by one of: %(choices)s.") % {"choices": ", ".join(orderings)}
+            raise bad_field("ordering", message, code="invalid_ordering")
         keys = [(name.lstrip("-"), name.startswith("-")) for name in orderings[self.ordering_name]]
         self.page_size = self._page_size(request)
         after = self._decode(request.query_params.get(self.cursor_query_param), queryset, keys)
@@ -87,7 +75,8 @@ class KeysetPagination(BasePagination):
         if raw in (None, ""):
             return DEFAULT_PAGE_SIZE
         if not raw.isdigit() or not 1 <= int(raw) <= MAX_PAGE_SIZE:
-            raise _bad("page_size", _("page_size must be a whole number from 1 to %(max)d.") % {"max": MAX_PAGE_SIZE})
+            message = _("page_size must be a whole number from 1 to %(max)d.") % {"max": MAX_PAGE_SIZE}
+            raise bad_field("page_size", message, code="invalid_page_size")
         return int(raw)
 
     def _encode(self, row: Any, keys: list[tuple[str, bool]]) -> str:
@@ -112,7 +101,7 @@ class KeysetPagination(BasePagination):
                 for (field, _d), value in zip(keys, data["v"], strict=True)
             ]
         except (ValueError, KeyError, TypeError, binascii.Error, DjangoValidationError) as error:
-            raise _bad("cursor", message) from error
+            raise bad_field("cursor", message, code="invalid_cursor") from error
 
     def get_paginated_response(self, data: list[Any]) -> Response:
         return Response({"results": data, "next": self._next_link(), "next_cursor": self.next_cursor})

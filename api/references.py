@@ -5,19 +5,12 @@ from __future__ import annotations
 from typing import Any
 
 from django.utils.translation import gettext as _
-from rest_framework import status
 
 from accounts.models import User
 from accounts.roles import GROUP_NAMES
-from api.errors import ApiError
+from api.errors import bad_field
 from tickets import services
 from tickets.models import Customer, Organization, Team
-
-
-def bad_field(field: str, message: str, code: str = "invalid") -> ApiError:
-    return ApiError(
-        status_code=status.HTTP_400_BAD_REQUEST, code=code, message=message, field_errors={field: [message]}
-    )
 
 
 def team(pk: int | None) -> Team | None:

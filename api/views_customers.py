@@ -17,7 +17,7 @@ from rest_framework.response import Response
 from accounts.roles import Role, user_role
 from api import references
 from api.base import ApiViewSet
-from api.errors import ApiError
+from api.errors import not_found
 from api.filters import IdFilter, UtcDateTimeFilter
 from api.permissions import MANAGERS, SIGNED_IN, STAFF
 from tickets import services
@@ -180,7 +180,7 @@ class CustomerViewSet(ApiViewSet):
     def _customer(self, pk: Any) -> Customer:
         customer = self.get_queryset().filter(pk=pk).first()
         if customer is None:
-            raise ApiError(status_code=status.HTTP_404_NOT_FOUND, code="not_found", message=_("No such customer."))
+            raise not_found(_("No such customer."))
         return customer
 
     def _respond(self, customer: Customer, code: int = status.HTTP_200_OK) -> Response:
@@ -280,7 +280,7 @@ class OrganizationViewSet(ApiViewSet):
     def _organization(self, pk: Any) -> Organization:
         found = self.get_queryset().filter(pk=pk).first()
         if found is None:
-            raise ApiError(status_code=status.HTTP_404_NOT_FOUND, code="not_found", message=_("No such organization."))
+            raise not_found(_("No such organization."))
         return found
 
     def list(self, request: Request) -> Response:

@@ -8,14 +8,14 @@ from django.conf import settings
 from django.db.models import Prefetch, Q, QuerySet
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema, extend_schema_view
-from rest_framework import serializers, status
+from rest_framework import serializers
 from rest_framework.request import Request
 from rest_framework.response import Response
 
 from accounts.models import User
 from accounts.roles import GROUP_NAMES, role_from_groups, user_role
 from api.base import ApiView, ApiViewSet
-from api.errors import ApiError
+from api.errors import not_found
 from api.models import ApiToken
 from api.permissions import SIGNED_IN, STAFF
 from tickets.models import Team
@@ -56,10 +56,6 @@ class AgentSerializer(serializers.ModelSerializer):
         return sorted(team.pk for team in user.teams.all())
 
 
-def _not_found(what: str) -> ApiError:
-    return ApiError(status_code=status.HTTP_404_NOT_FOUND, code="not_found", message=what)
-
-
 class _ReadOnlyDirectory(ApiViewSet):
     roles = {"*": STAFF}
     orderings = NAME_ORDERINGS
@@ -75,7 +71,7 @@ class _ReadOnlyDirectory(ApiViewSet):
     def retrieve(self, request: Request, pk: str) -> Response:
         row = self.get_queryset().filter(pk=pk).first()
         if row is None:
-            raise _not_found(str(self.not_found))
+            raise not_found(str(self.not_found))
         return Response(self.get_serializer(row).data)
 
 

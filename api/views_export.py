@@ -25,7 +25,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from api.base import ApiView
-from api.errors import ApiError
+from api.errors import ApiError, bad_field
 from api.permissions import MANAGERS
 from api.representations import represent
 from integrations.changes import LogPosition, changes_after, position_now
@@ -47,15 +47,16 @@ WALK = (
 @dataclass
 class ExportCursor:
     """Where an export stands: walking type `walk_index` after id `after_id`, or (walk_index None) reading
-    the change log after `position`. `issued_at` tells whether the log still reaches back that far."""
+    the change log after `position`. `complete_since` is when the log was known to hold everything after
+    `position` (a walk's start, or the last read of the log): the log keeps HELPDESK_CHANGES_KEEP_DAYS."""
 
     position: LogPosition
     walk_index: int | None = None
     after_id: int = 0
-    issued_at: float = 0.0
+    complete_since: float = 0.0
 
     def encode(self) -> str:
-        data = {"x": self.position.txid, "c": self.position.change_id, "t": int(time.time())}
+        data = {"x": self.position.txid, "c": self.position.change_id, "t": int(self.complete_since or time.time())}
         if self.walk_index is not None:
             data |= {"w": self.walk_index, "a": self.after_id}
         raw = json.dumps(data, separators=(",", ":")).encode()
@@ -63,6 +64,9 @@ class ExportCursor:
 
     @classmethod
     def decode(cls, text: str) -> ExportCursor:
+        refused = bad_field(
+            "cursor", _("The cursor is not valid: use the next_cursor of an export page."), code="invalid_cursor"
+        )
         try:
             data = json.loads(base64.urlsafe_b64decode(text + "=" * (-len(text) % 4)))
             walk = data.get("w")
@@ -70,18 +74,14 @@ class ExportCursor:
                 position=LogPosition(txid=int(data["x"]), change_id=int(data["c"])),
                 walk_index=None if walk is None else int(walk),
                 after_id=int(data.get("a", 0)),
-                issued_at=float(data["t"]),
+                complete_since=float(data["t"]),
             )
         except (ValueError, KeyError, TypeError, AttributeError, binascii.Error) as error:
-            message = _("The cursor is not valid: use the next_cursor of an export page.")
-            raise ApiError(
-                status_code=status.HTTP_400_BAD_REQUEST,
-                code="invalid_cursor",
-                message=message,
-                field_errors={"cursor": [message]},
-            ) from error
+            raise refused from error
         if cursor.walk_index is not None and not 0 <= cursor.walk_index < len(WALK):
-            raise ApiError(status_code=status.HTTP_400_BAD_REQUEST, code="invalid_cursor", message=_("Bad cursor."))
+            raise bad_field(
+                "cursor", _("The cursor is not valid: use the next_cursor of an export page."), code="invalid_cursor"
+            )
         return cursor
 
 
@@ -131,7 +131,7 @@ class ExportView(ApiView):
         if text:
             cursor = ExportCursor.decode(text)
             kept = settings.HELPDESK_CHANGES_KEEP_DAYS * 86400
-            if cursor.walk_index is None and time.time() - cursor.issued_at > kept:
+            if time.time() - cursor.complete_since > kept:
                 raise ApiError(
                     status_code=status.HTTP_410_GONE,
                     code="cursor_expired",
@@ -140,13 +140,7 @@ class ExportView(ApiView):
         else:
             start = request.query_params.get("start") or "beginning"
             if start not in ("beginning", "now"):
-                message = _("start is beginning or now.")
-                raise ApiError(
-                    status_code=status.HTTP_400_BAD_REQUEST,
-                    code="invalid",
-                    message=message,
-                    field_errors={"start": [message]},
-                )
+                raise bad_field("start", _("start is beginning or now."))
             cursor = ExportCursor(position=position_now(), walk_index=0 if start == "beginning" else None)
         if cursor.walk_index is not None:
             return self._walk(cursor, limit)
@@ -155,25 +149,21 @@ class ExportView(ApiView):
     def _limit(self, request: Request) -> int:
         raw = request.query_params.get("limit") or str(DEFAULT_LIMIT)
         if not raw.isdigit() or not 1 <= int(raw) <= MAX_LIMIT:
-            message = _("limit must be a whole number from 1 to %(max)d.") % {"max": MAX_LIMIT}
-            raise ApiError(
-                status_code=status.HTTP_400_BAD_REQUEST,
-                code="invalid",
-                message=message,
-                field_errors={"limit": [message]},
-            )
+            raise bad_field("limit", _("limit must be a whole number from 1 to %(max)d.") % {"max": MAX_LIMIT})
         return int(raw)
 
     def _walk(self, cursor: ExportCursor, limit: int) -> Response:
         assert cursor.walk_index is not None
         subject_type, model = WALK[cursor.walk_index]
         ids = list(model.objects.filter(pk__gt=cursor.after_id).order_by("pk").values_list("pk", flat=True)[:limit])
+        # The walk's position was taken when it began: that is since when the log must be whole.
+        since = cursor.complete_since or time.time()
         if len(ids) == limit:
-            following = ExportCursor(position=cursor.position, walk_index=cursor.walk_index, after_id=ids[-1])
+            following = ExportCursor(cursor.position, cursor.walk_index, after_id=ids[-1], complete_since=since)
         elif cursor.walk_index + 1 < len(WALK):
-            following = ExportCursor(position=cursor.position, walk_index=cursor.walk_index + 1)
+            following = ExportCursor(cursor.position, cursor.walk_index + 1, complete_since=since)
         else:
-            following = ExportCursor(position=cursor.position)
+            following = ExportCursor(cursor.position, complete_since=since)
         body = {
             "items": _items([(subject_type, pk) for pk in ids]),
             "next_cursor": following.encode(),

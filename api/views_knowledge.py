@@ -15,7 +15,7 @@ from rest_framework.response import Response
 from accounts.roles import user_role
 from api import references
 from api.base import ApiViewSet
-from api.errors import ApiError
+from api.errors import not_found
 from api.filters import IdFilter, UtcDateTimeFilter
 from api.permissions import EVERYONE, MANAGERS, STAFF
 from knowledge import services
@@ -116,7 +116,7 @@ class ArticleViewSet(ApiViewSet):
     def _article(self, pk: Any) -> Article:
         article = self.get_queryset().filter(pk=pk).first()
         if article is None:
-            raise ApiError(status_code=status.HTTP_404_NOT_FOUND, code="not_found", message=_("No such article."))
+            raise not_found(_("No such article."))
         return article
 
     def _data(self, article: Article) -> dict[str, Any]:

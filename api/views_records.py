@@ -16,7 +16,7 @@ from accounts.models import User
 from accounts.roles import Role, user_role
 from api import references
 from api.base import ApiViewSet
-from api.errors import ApiError
+from api.errors import ApiError, not_found
 from api.filters import IdFilter, UtcDateTimeFilter
 from api.permissions import STAFF
 from metrics.models import SurveyAnswer, SurveyQuestion
@@ -88,7 +88,7 @@ class SurveyAnswerViewSet(ApiViewSet):
     def retrieve(self, request: Request, pk: str) -> Response:
         answer = self.get_queryset().filter(pk=pk).first()
         if answer is None:
-            raise ApiError(status_code=status.HTTP_404_NOT_FOUND, code="not_found", message=_("No such answer."))
+            raise not_found(_("No such answer."))
         return Response(SurveyAnswerSerializer(answer).data)
 
 
@@ -150,7 +150,7 @@ class TimeEntryViewSet(ApiViewSet):
     def retrieve(self, request: Request, pk: str) -> Response:
         entry = self.get_queryset().filter(pk=pk).first()
         if entry is None:
-            raise ApiError(status_code=status.HTTP_404_NOT_FOUND, code="not_found", message=_("No such time entry."))
+            raise not_found(_("No such time entry."))
         return Response(TimeEntrySerializer(entry).data)
 
     def create(self, request: Request) -> Response:

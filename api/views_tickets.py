@@ -21,7 +21,7 @@ from accounts.roles import Role, user_role
 from api import references
 from api.base import ApiView, ApiViewSet
 from api.conditional import etag_of, if_match_check, is_not_modified
-from api.errors import ApiError
+from api.errors import ApiError, not_found
 from api.filters import TicketFilter
 from api.parsers import StrictJSONParser
 from api.permissions import SIGNED_IN, STAFF
@@ -114,7 +114,7 @@ class TicketViewSet(ApiViewSet):
             tickets = tickets.select_for_update(of=("self",))
         ticket = tickets.filter(pk=pk).first()
         if ticket is None:
-            raise ApiError(status_code=status.HTTP_404_NOT_FOUND, code="not_found", message=_("No such ticket."))
+            raise not_found(_("No such ticket."))
         return ticket
 
     def _respond(self, ticket: Ticket, code: int = status.HTTP_200_OK) -> Response:
@@ -298,7 +298,7 @@ class MessageViewSet(ApiViewSet):
     def retrieve(self, request: Request, pk: str) -> Response:
         message = self.get_queryset().filter(pk=pk).first()
         if message is None:
-            raise ApiError(status_code=status.HTTP_404_NOT_FOUND, code="not_found", message=_("No such message."))
+            raise not_found(_("No such message."))
         return Response(MessageSerializer(message, context={"request": request}).data)
 
 

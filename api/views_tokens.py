@@ -13,7 +13,7 @@ from rest_framework.response import Response
 
 from accounts.models import User
 from api.base import ApiViewSet
-from api.errors import ApiError
+from api.errors import not_found
 from api.models import ApiToken, Scope
 from api.permissions import ADMINS
 from api.references import bad_field
@@ -77,7 +77,7 @@ class TokenViewSet(ApiViewSet):
     def _token(self, pk: Any) -> ApiToken:
         token = self.get_queryset().filter(pk=pk).first()
         if token is None:
-            raise ApiError(status_code=status.HTTP_404_NOT_FOUND, code="not_found", message=_("No such token."))
+            raise not_found(_("No such token."))
         return token
 
     def list(self, request: Request) -> Response:

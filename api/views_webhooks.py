@@ -14,7 +14,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from api.base import ApiViewSet
-from api.errors import ApiError
+from api.errors import not_found
 from api.models import Scope
 from api.permissions import ADMINS
 from integrations import webhooks
@@ -93,10 +93,6 @@ class DeliveryFilter(django_filters.FilterSet):
         fields: list[str] = []
 
 
-def _not_found(message: str) -> ApiError:
-    return ApiError(status_code=status.HTTP_404_NOT_FOUND, code="not_found", message=message)
-
-
 class _AdminOnly(ApiViewSet):
     roles = {"*": ADMINS}
     token_scope = Scope.ADMIN
@@ -136,7 +132,7 @@ class WebhookSubscriptionViewSet(_AdminOnly):
     def _subscription(self, pk: Any) -> WebhookSubscription:
         found = WebhookSubscription.objects.filter(pk=pk).first()
         if found is None:
-            raise _not_found(_("No such subscription."))
+            raise not_found(_("No such subscription."))
         return found
 
     def list(self, request: Request) -> Response:
@@ -213,7 +209,7 @@ class WebhookDeliveryViewSet(_AdminOnly):
     def _delivery(self, pk: Any) -> WebhookDelivery:
         found = WebhookDelivery.objects.filter(pk=pk).prefetch_related("attempt_log").first()
         if found is None:
-            raise _not_found(_("No such delivery."))
+            raise not_found(_("No such delivery."))
         return found
 
     def retrieve(self, request: Request, pk: str) -> Response:
