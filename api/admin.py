@@ -82,4 +82,4 @@ class ApiTokenAdmin(admin.ModelAdmin):
     def revoke(self, request, queryset):
         for token in queryset:
             token_revoke(token=token)
-        self.message_user(request, _("Revoked %(n)d tokens.") % {"n": queryset.count()})
+        self.message_user(request, _("Tokens revoked: %(n)d.") % {"n": queryset.count()})

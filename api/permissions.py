@@ -53,9 +53,7 @@ class RoleAndScope(BasePermission):
                 raise exceptions.NotAuthenticated()
             if role is None:
                 raise exceptions.PermissionDenied(_("Your account has no role yet."), code="no_role")
-            message = getattr(view, "refusal_message", None) or _("Your role (%(role)s) may not do this.") % {
-                "role": role
-            }
+            message = getattr(view, "refusal_message", None) or _("Your role may not do this.")
             raise exceptions.PermissionDenied(str(message), code="forbidden_role")
         token = request.auth
         if isinstance(token, ApiToken):

@@ -140,7 +140,7 @@ class ExportView(ApiView):
         else:
             start = request.query_params.get("start") or "beginning"
             if start not in ("beginning", "now"):
-                raise bad_field("start", _("start is beginning or now."))
+                raise bad_field("start", _("start must be beginning or now."))
             cursor = ExportCursor(position=position_now(), walk_index=0 if start == "beginning" else None)
         if cursor.walk_index is not None:
             return self._walk(cursor, limit)

@@ -148,7 +148,7 @@ class WebhookSubscriptionAdmin(admin.ModelAdmin):
             webhook_ping(subscription=subscription)
         self.message_user(
             request,
-            _("Ping sent to %(count)d subscriptions; the delivery log shows the answers.") % {"count": len(queryset)},
+            _("Pings sent: %(count)d. The delivery log shows the answers.") % {"count": len(queryset)},
             messages.SUCCESS,
         )
 
@@ -157,7 +157,7 @@ class WebhookSubscriptionAdmin(admin.ModelAdmin):
         paused = [webhook_subscription_update(subscription=s, is_active=False) for s in queryset.filter(is_active=True)]
         self.message_user(
             request,
-            _("Paused %(count)d subscriptions: no events are queued for them until they are resumed.")
+            _("Subscriptions paused: %(count)d. No events are queued for them until they are resumed.")
             % {"count": len(paused)},
             messages.SUCCESS,
         )
@@ -168,7 +168,7 @@ class WebhookSubscriptionAdmin(admin.ModelAdmin):
         resumed = [webhook_subscription_update(subscription=s, is_active=True) for s in waiting]
         self.message_user(
             request,
-            _("Resumed %(count)d subscriptions; what waited is being sent.") % {"count": len(resumed)},
+            _("Subscriptions resumed: %(count)d. What waited is being sent.") % {"count": len(resumed)},
             messages.SUCCESS,
         )
 
@@ -251,7 +251,7 @@ class WebhookDeliveryAdmin(admin.ModelAdmin):
         again = [webhook_redeliver(delivery=delivery) for delivery in queryset.order_by("pk")]
         self.message_user(
             request,
-            _("Queued %(count)d deliveries again, each behind what its line already holds.") % {"count": len(again)},
+            _("Deliveries queued again: %(count)d, each behind what its line already holds.") % {"count": len(again)},
             messages.SUCCESS,
         )
 

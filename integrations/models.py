@@ -14,6 +14,7 @@ from django.db import models
 from django.db.models import BigIntegerField, Func, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class TransactionId(Func):
@@ -123,7 +124,7 @@ class WebhookDelivery(models.Model):
     """
 
     class Status(models.TextChoices):
-        PENDING = "pending", _("Pending")
+        PENDING = "pending", pgettext_lazy("webhook delivery", "Pending")
         SENDING = "sending", _("Sending")
         DELIVERED = "delivered", _("Delivered")
         FAILED = "failed", _("Failed")

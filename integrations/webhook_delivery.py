@@ -103,8 +103,8 @@ class _CheckedAddress:
                     where = address if address == self.host else f"{self.host} ({address})"
                     raise AddressRefused(
                         _(
-                            "Refused: %(where)s is a %(kind)s address. Webhooks reach only public addresses "
-                            "unless HELPDESK_WEBHOOK_ALLOW_PRIVATE_NETWORKS is on."
+                            "Refused: %(where)s is not a public address (%(kind)s). Webhooks reach only public "
+                            "addresses unless HELPDESK_WEBHOOK_ALLOW_PRIVATE_NETWORKS is on."
                         )
                         % {"where": where, "kind": kind}
                     )

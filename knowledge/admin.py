@@ -99,4 +99,4 @@ class ArticleAdmin(admin.ModelAdmin):
                 self.message_user(request, f"{article}: {'; '.join(error.messages)}", messages.ERROR)
             else:
                 done += 1
-        self.message_user(request, _("%(n)d articles changed.") % {"n": done})
+        self.message_user(request, _("Articles changed: %(n)d.") % {"n": done})

@@ -152,7 +152,7 @@ def article_update(*, article: Article, **fields: Any) -> Article:
     unknown = set(fields) - UPDATABLE_FIELDS
     if unknown:
         raise ValidationError(
-            _("Articles have no field %(fields)s.") % {"fields": ", ".join(sorted(unknown))}, code="unknown_field"
+            _("Unknown article fields: %(fields)s.") % {"fields": ", ".join(sorted(unknown))}, code="unknown_field"
         )
     if "title" in fields:
         fields["title"] = _title_clean(fields["title"])
@@ -211,7 +211,7 @@ def article_feedback(*, article: Article, helpful: bool) -> None:
     One UPDATE with F(): simultaneous answers all count. `article`'s own counters are not refreshed.
     """
     if not isinstance(helpful, bool):
-        raise ValidationError(_("Feedback is yes or no."), code="bad_feedback")
+        raise ValidationError(_("Feedback must be yes or no."), code="bad_feedback")
     counter = "helpful_count" if helpful else "not_helpful_count"
     updated = Article.objects.filter(pk=article.pk, status=Status.PUBLISHED).update(**{counter: F(counter) + 1})
     if not updated:

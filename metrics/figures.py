@@ -14,17 +14,19 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
-from django_stubs_ext import StrOrPromise
 
 from metrics import values as v
 from metrics.queries import arrivals, backlog, customers, people, tickets
 from metrics.queries._base import shared_reads
 from metrics.scope import Scope
 from tickets.models import Ticket
+
+if TYPE_CHECKING:  # django-stubs is a test dependency; at run time the annotation is only text
+    from django_stubs_ext import StrOrPromise
 
 
 @dataclass(frozen=True)
