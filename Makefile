@@ -40,7 +40,8 @@ demo: install
 	DEBUG=true $(BIN)/python manage.py collectstatic --noinput --verbosity 0
 	@DEBUG=true $(BIN)/python manage.py demo_users --host $(HOST) --port $(PORT)
 	@# The worker (with the beat scheduler) and the web server run together; Ctrl-C stops both.
-	DEBUG=true bash -c 'trap "kill 0" EXIT; \
+	@# Webhooks may go to receivers on this machine (a local test receiver), unlike in production.
+	DEBUG=true HELPDESK_WEBHOOK_ALLOW_PRIVATE_NETWORKS=$${HELPDESK_WEBHOOK_ALLOW_PRIVATE_NETWORKS:-true} bash -c 'trap "kill 0" EXIT; \
 		$(BIN)/celery -A helpdesk worker --beat --concurrency 1 --loglevel WARNING & \
 		$(BIN)/python manage.py runserver $(HOST):$(PORT) --noreload'
 
