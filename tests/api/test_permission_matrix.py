@@ -13,6 +13,8 @@ from typing import Any
 import pytest
 from django.test import Client
 
+from integrations.models import WebhookDelivery
+from integrations.webhooks import webhook_subscription_create
 from tests.api.conftest import TokenClient, client_for
 from tests.factories import (
     AdminFactory,
@@ -46,6 +48,7 @@ class World:
     customer: Any
     other_customer: Any
     portal_customer: Any
+    delivery: Any
     users: dict[str, Any]
 
 
@@ -63,7 +66,12 @@ def world() -> World:
     OrganizationFactory()
     portal = PortalCustomerFactory()
     TicketFactory(customer=portal)
+    subscription, _secret = webhook_subscription_create(name="CRM", url="https://crm.example.com/hooks", events=["*"])
+    delivery = WebhookDelivery.objects.create(
+        subscription=subscription, event="ticket.created", ordering_key=f"ticket:{ticket.pk}", payload={"id": "evt_1"}
+    )
     return World(
+        delivery=delivery,
         ticket=ticket,
         merge_target=TicketFactory(team=team),
         message=message,
@@ -216,6 +224,22 @@ ENDPOINTS: dict[str, tuple] = {
     ),
     "create a token": (
         lambda w: ("post", "/api/v1/tokens/", {"name": "x", "scopes": ["read"]}),
+        [401, 403, 403, 403, 403, 201, 403, 403, 201],
+    ),
+    "list webhook subscriptions": (
+        lambda w: ("get", "/api/v1/webhooks/", None),
+        [401, 403, 403, 403, 403, OK, 403, 403, OK],
+    ),
+    "subscribe a webhook": (
+        lambda w: ("post", "/api/v1/webhooks/", {"name": "CRM", "url": "https://crm.example.com/h", "events": ["*"]}),
+        [401, 403, 403, 403, 403, 201, 403, 403, 201],
+    ),
+    "read a webhook delivery": (
+        lambda w: ("get", f"/api/v1/webhook-deliveries/{w.delivery.pk}/", None),
+        [401, 403, 403, 403, 403, OK, 403, 403, OK],
+    ),
+    "deliver again": (
+        lambda w: ("post", f"/api/v1/webhook-deliveries/{w.delivery.pk}/redeliver/", {}),
         [401, 403, 403, 403, 403, 201, 403, 403, 201],
     ),
     "who am I": (

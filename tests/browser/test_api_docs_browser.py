@@ -22,12 +22,18 @@ def _log_in(page, username: str) -> None:
     page.click("button[type=submit].primary")
 
 
-def _execute(page, operation_id: str, body: dict) -> dict:
-    """Open an operation, put `body` in its request, press Execute, and return the JSON it answered."""
+def _execute(page, operation_id: str, body: dict | None = None, **params: object) -> dict:
+    """Open an operation, fill its parameters and request body, press Execute, and return the JSON answer."""
     block = page.locator(f"[id$='-{operation_id}']")
     block.locator(".opblock-summary").first.click()
-    editor = block.locator("textarea.body-param__text")
-    editor.fill(json.dumps(body))
+    for name, value in params.items():
+        row = block.locator(f"tr[data-param-name='{name}']")
+        if row.locator("select").count():  # an enum is a drop-down
+            row.locator("select").select_option(str(value))
+        else:
+            row.locator("input").fill(str(value))
+    if body is not None:
+        block.locator("textarea.body-param__text").fill(json.dumps(body))
     block.locator("button.execute").click()
     answer = block.locator(".live-responses-table .response-col_description pre").first
     answer.wait_for()
@@ -41,7 +47,7 @@ def test_from_the_docs_page_an_admin_makes_a_token_and_opens_a_ticket_with_it(pa
 
     page.goto("/api/docs/")
     page.wait_for_selector("text=Helpdesk API")
-    made = _execute(page, "tokens_create", {"name": "Shop integration", "scopes": ["read", "write"]})
+    made = _execute(page, "tokens_create", {"name": "Shop integration", "scopes": ["read", "write", "admin"]})
     token = made["token"]
     assert token.startswith("hd_")
     assert ApiToken.objects.get().name == "Shop integration"
@@ -53,10 +59,22 @@ def test_from_the_docs_page_an_admin_makes_a_token_and_opens_a_ticket_with_it(pa
     page.click("button.btn-done")
     opened = _execute(page, "tickets_create", {"subject": "Order 7 never came", "body": "Hi", "customer": customer.pk})
 
-    page.screenshot(path=str(SCREENSHOTS / "api-docs.png"), full_page=False)
     assert f"Bearer {token}" in page.locator("[id$='-tickets_create'] .curl-command").first.inner_text()
     assert opened["subject"] == "Order 7 never came"
     ticket = Ticket.objects.get(pk=opened["id"])
     assert ticket.customer == customer
     assert ticket.events.get(kind="created").actor == admin
     assert ApiToken.objects.get().last_used_at is not None
+
+    changed = _execute(page, "tickets_partial_update", {"status": "pending", "priority": "high"}, id=ticket.pk)
+    assert (changed["status"], changed["priority"]) == ("pending", "high")
+
+    # A subscription for webhooks, and a first export that the next sync continues from.
+    hooked = _execute(
+        page, "webhooks_create", {"name": "Shop", "url": "https://shop.example.com/hooks", "events": ["*"]}
+    )
+    assert hooked["secret"].startswith("whsec_")
+    exported = _execute(page, "export_retrieve", None, start="beginning")
+    assert {(item["type"], item["id"]) for item in exported["items"]} == {("customer", customer.pk)}
+    assert exported["has_more"] is True and exported["next_cursor"]
+    page.screenshot(path=str(SCREENSHOTS / "api-docs.png"), full_page=False)
