@@ -37,19 +37,19 @@ def bench_token(user: User) -> str:
 
 
 def list_queries(team_id: int | None, agent_id: int | None, tag: str | None) -> list[tuple[str, str]]:
-    """(label, query string) of the filtered lists an integrator asks for most."""
+    """(label, URL) of the filtered lists of 100 tickets an integrator asks for most."""
     queries = [
-        ("api tickets ?status=open", "status=open"),
-        ("api tickets ?status=new&status=open&priority=high", "status=new&status=open&priority=high"),
-        ("api tickets ?updated_after (sync)", "updated_after=2000-01-01T00:00:00Z&ordering=updated_at"),
-        ("api tickets ?ordering=id (walk)", "ordering=id"),
+        ("api list ?status=open", "status=open"),
+        ("api list ?status=new,open&priority", "status=new&status=open&priority=high"),
+        ("api list ?updated_after (sync)", "updated_after=2000-01-01T00:00:00Z&ordering=updated_at"),
+        ("api list ?ordering=id (walk)", "ordering=id"),
     ]
     if team_id:
-        queries.append((f"api tickets ?team={team_id}&status=open", f"team={team_id}&status=open"))
+        queries.append((f"api list ?team={team_id}&status=open", f"team={team_id}&status=open"))
     if agent_id:
-        queries.append((f"api tickets ?assignee={agent_id}", f"assignee={agent_id}"))
+        queries.append((f"api list ?assignee={agent_id}", f"assignee={agent_id}"))
     if tag:
-        queries.append((f"api tickets ?tag={tag}", f"tag={tag}"))
+        queries.append((f"api list ?tag={tag}", f"tag={tag}"))
     return [(label, f"/api/v1/tickets/?page_size=100&{query}") for label, query in queries]
 
 

@@ -55,8 +55,8 @@ def test_it_times_the_api_lists_against_their_target():
     call_command("bench", tickets=50, runs=1, creates=1, emails=0, figure_runs=1, api_creates=0, stdout=out)
 
     text = out.getvalue()
-    assert re.search(rf"^api tickets \?status=open +{FIGURE}{TARGET}$", text, re.M)
-    assert re.search(rf"^api tickets \?ordering=id \(walk\) +{FIGURE}{TARGET}$", text, re.M)
+    assert re.search(rf"^api list \?status=open +{FIGURE}{TARGET}$", text, re.M)
+    assert re.search(rf"^api list \?ordering=id \(walk\) +{FIGURE}{TARGET}$", text, re.M)
 
 
 @pytest.mark.postgres
