@@ -7,14 +7,16 @@ from typing import Any
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from rest_framework import status, viewsets
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from api.errors import ApiError
+from api.errors import ApiError, not_found
 from api.idempotency import HEADER as IDEMPOTENCY_HEADER
 from api.idempotency import Replay, Reservation, idempotency_begin, idempotency_finish
 from api.pagination import STANDARD_ORDERINGS, KeysetPagination
@@ -85,3 +87,31 @@ class ApiViewSet(ApiViewMixin, viewsets.GenericViewSet):
     # The orders a list offers (see KeysetPagination); an @action may pass its own.
     orderings: dict[str, tuple[str, ...]] = STANDARD_ORDERINGS
     default_ordering = "-updated_at"
+    lookup_value_regex = r"\d{1,18}"
+    # What a 404 says when `row` finds nothing, e.g. "No such ticket."
+    not_found_message: Any = gettext_lazy("Not found.")
+
+    def row(self, pk: Any, queryset: QuerySet | None = None) -> Any:
+        """Row `pk` of the caller's queryset (or of `queryset`), else a 404 in the API's error shape.
+
+        The same answer whether the row does not exist or is not the caller's to see.
+        """
+        found = (self.get_queryset() if queryset is None else queryset).filter(pk=pk).first()
+        if found is None:
+            raise not_found(str(self.not_found_message))
+        return found
+
+
+class ListRows:
+    """GET on the collection: the view's queryset, filtered, one cursor page, through its serializer."""
+
+    def list(self: Any, request: Request) -> Response:
+        page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
+        return self.get_paginated_response(self.get_serializer(page, many=True).data)
+
+
+class ReadRows:
+    """GET on one row of the view's queryset, through its serializer."""
+
+    def retrieve(self: Any, request: Request, pk: str) -> Response:
+        return Response(self.get_serializer(self.row(pk)).data)

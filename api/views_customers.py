@@ -8,6 +8,7 @@ import django_filters
 from django.db.models import Prefetch, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import serializers, status
 from rest_framework.decorators import action
@@ -16,8 +17,7 @@ from rest_framework.response import Response
 
 from accounts.roles import Role, user_role
 from api import references
-from api.base import ApiViewSet
-from api.errors import not_found
+from api.base import ApiViewSet, ListRows, ReadRows
 from api.filters import IdFilter, UtcDateTimeFilter
 from api.permissions import MANAGERS, SIGNED_IN, STAFF
 from tickets import services
@@ -161,13 +161,13 @@ def _merged_attributes(stored: dict[str, Any], patch: dict[str, Any]) -> dict[st
         responses={200: CustomerSerializer},
     ),
 )
-class CustomerViewSet(ApiViewSet):
+class CustomerViewSet(ListRows, ReadRows, ApiViewSet):
     """Staff read and write customers; a customer reads only their own record. Merging is for managers."""
 
     roles = {"list": SIGNED_IN, "retrieve": SIGNED_IN, "merge": MANAGERS, "*": STAFF}
     serializer_class = CustomerSerializer
     filterset_class = CustomerFilter
-    lookup_value_regex = r"\d{1,18}"
+    not_found_message = _lazy("No such customer.")
     http_method_names = ["get", "post", "patch", "head", "options"]
 
     def get_queryset(self) -> QuerySet[Customer]:
@@ -177,28 +177,14 @@ class CustomerViewSet(ApiViewSet):
             return customers.filter(pk=self.request.user.customer_profile.pk)
         return customers
 
-    def _customer(self, pk: Any) -> Customer:
-        customer = self.get_queryset().filter(pk=pk).first()
-        if customer is None:
-            raise not_found(_("No such customer."))
-        return customer
-
     def _respond(self, customer: Customer, code: int = status.HTTP_200_OK) -> Response:
-        return Response(CustomerSerializer(self._customer(customer.pk)).data, status=code)
-
-    def list(self, request: Request) -> Response:
-        page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
-        return self.get_paginated_response(CustomerSerializer(page, many=True).data)
-
-    def retrieve(self, request: Request, pk: str) -> Response:
-        return Response(CustomerSerializer(self._customer(pk)).data)
+        return Response(CustomerSerializer(self.row(customer.pk)).data, status=code)
 
     def create(self, request: Request) -> Response:
         form = CustomerCreateSerializer(data=request.data)
         form.is_valid(raise_exception=True)
         data = dict(form.validated_data)
         identities = [(row["kind"], row["value"]) for row in data.pop("identities", [])]
-        churned_at = data.pop("churned_at", None)
         if "organization" in data:
             data["organization"] = references.organization(data["organization"])
         if data.get("external_id") and Customer.objects.filter(external_id=data["external_id"]).exists():
@@ -206,12 +192,10 @@ class CustomerViewSet(ApiViewSet):
                 "external_id", _("Another customer already has this CRM id."), code="external_id_taken"
             )
         customer = services.customer_create(identities=identities, actor=request.user, **data)
-        if churned_at:
-            services.customer_update(customer=customer, fields={"churned_at": churned_at}, actor=request.user)
         return self._respond(customer, status.HTTP_201_CREATED)
 
     def partial_update(self, request: Request, pk: str) -> Response:
-        customer = self._customer(pk)
+        customer = self.row(pk)
         form = CustomerWriteSerializer(data=request.data)
         form.is_valid(raise_exception=True)
         fields = dict(form.validated_data)
@@ -227,7 +211,7 @@ class CustomerViewSet(ApiViewSet):
     )
     @action(detail=True, methods=["post"])
     def identities(self, request: Request, pk: str) -> Response:
-        customer = self._customer(pk)
+        customer = self.row(pk)
         form = NewIdentitySerializer(data=request.data)
         form.is_valid(raise_exception=True)
         services.customer_identity_add(customer=customer, actor=request.user, **form.validated_data)
@@ -241,17 +225,17 @@ class CustomerViewSet(ApiViewSet):
     )
     @action(detail=True, methods=["post"])
     def merge(self, request: Request, pk: str) -> Response:
-        source = self._customer(pk)
+        source = self.row(pk)
         form = CustomerMergeSerializer(data=request.data)
         form.is_valid(raise_exception=True)
-        target = self._customer(form.validated_data["into"])
+        target = self.row(form.validated_data["into"])
         services.customer_merge(source=source, target=target, actor=request.user)
         return self._respond(target)
 
     @extend_schema(summary="Mark a customer churned", request=ChurnSerializer, responses={200: CustomerSerializer})
     @action(detail=True, methods=["post"])
     def churn(self, request: Request, pk: str) -> Response:
-        customer = self._customer(pk)
+        customer = self.row(pk)
         form = ChurnSerializer(data=request.data)
         form.is_valid(raise_exception=True)
         at = form.validated_data.get("at") or timezone.now()
@@ -265,30 +249,17 @@ class CustomerViewSet(ApiViewSet):
     create=extend_schema(summary="Create an organization", responses={201: OrganizationSerializer}),
     partial_update=extend_schema(summary="Rename an organization or change its domain"),
 )
-class OrganizationViewSet(ApiViewSet):
+class OrganizationViewSet(ListRows, ReadRows, ApiViewSet):
     roles = {"list": STAFF, "retrieve": STAFF, "*": MANAGERS}
     serializer_class = OrganizationSerializer
     filterset_class = OrganizationFilter
     orderings = {"name": ("name", "id"), "-name": ("-name", "-id"), "id": ("id",), "-id": ("-id",)}
     default_ordering = "name"
-    lookup_value_regex = r"\d{1,18}"
+    not_found_message = _lazy("No such organization.")
     http_method_names = ["get", "post", "patch", "head", "options"]
 
     def get_queryset(self) -> QuerySet[Organization]:
         return Organization.objects.all()
-
-    def _organization(self, pk: Any) -> Organization:
-        found = self.get_queryset().filter(pk=pk).first()
-        if found is None:
-            raise not_found(_("No such organization."))
-        return found
-
-    def list(self, request: Request) -> Response:
-        page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
-        return self.get_paginated_response(OrganizationSerializer(page, many=True).data)
-
-    def retrieve(self, request: Request, pk: str) -> Response:
-        return Response(OrganizationSerializer(self._organization(pk)).data)
 
     def create(self, request: Request) -> Response:
         form = OrganizationSerializer(data=request.data)
@@ -297,7 +268,7 @@ class OrganizationViewSet(ApiViewSet):
         return Response(OrganizationSerializer(organization).data, status=status.HTTP_201_CREATED)
 
     def partial_update(self, request: Request, pk: str) -> Response:
-        organization = self._organization(pk)
+        organization = self.row(pk)
         form = OrganizationSerializer(organization, data=request.data, partial=True)
         form.is_valid(raise_exception=True)
         data = form.validated_data

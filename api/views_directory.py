@@ -6,7 +6,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db.models import Prefetch, Q, QuerySet
-from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import serializers
 from rest_framework.request import Request
@@ -14,8 +14,7 @@ from rest_framework.response import Response
 
 from accounts.models import User
 from accounts.roles import GROUP_NAMES, role_from_groups, user_role
-from api.base import ApiView, ApiViewSet
-from api.errors import not_found
+from api.base import ApiView, ApiViewSet, ListRows, ReadRows
 from api.models import ApiToken
 from api.permissions import SIGNED_IN, STAFF
 from tickets.models import Team
@@ -56,29 +55,17 @@ class AgentSerializer(serializers.ModelSerializer):
         return sorted(team.pk for team in user.teams.all())
 
 
-class _ReadOnlyDirectory(ApiViewSet):
+class _ReadOnlyDirectory(ListRows, ReadRows, ApiViewSet):
     roles = {"*": STAFF}
     orderings = NAME_ORDERINGS
     default_ordering = "name"
-    lookup_value_regex = r"\d{1,18}"
     http_method_names = ["get", "head", "options"]
-    not_found = ""
-
-    def list(self, request: Request) -> Response:
-        page = self.paginate_queryset(self.get_queryset())
-        return self.get_paginated_response(self.get_serializer(page, many=True).data)
-
-    def retrieve(self, request: Request, pk: str) -> Response:
-        row = self.get_queryset().filter(pk=pk).first()
-        if row is None:
-            raise not_found(str(self.not_found))
-        return Response(self.get_serializer(row).data)
 
 
 @extend_schema_view(list=extend_schema(summary="List teams"), retrieve=extend_schema(summary="Read a team"))
 class TeamViewSet(_ReadOnlyDirectory):
     serializer_class = TeamSerializer
-    not_found = _("No such team.")
+    not_found_message = gettext_lazy("No such team.")
 
     def get_queryset(self) -> QuerySet[Team]:
         return Team.objects.prefetch_related(Prefetch("members", queryset=User.objects.only("id")))
@@ -91,7 +78,7 @@ class AgentViewSet(_ReadOnlyDirectory):
     serializer_class = AgentSerializer
     orderings = {"username": ("username", "id"), "id": ("id",), "-id": ("-id",)}
     default_ordering = "username"
-    not_found = _("No such agent.")
+    not_found_message = gettext_lazy("No such agent.")
 
     def get_queryset(self) -> QuerySet[User]:
         staff = User.objects.filter(Q(groups__name__in=GROUP_NAMES.values()) | Q(is_superuser=True)).values("pk")

@@ -7,6 +7,7 @@ from typing import Any
 import django_filters
 from django.db.models import QuerySet
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_field, extend_schema_view
 from rest_framework import serializers, status
 from rest_framework.request import Request
@@ -14,8 +15,7 @@ from rest_framework.response import Response
 
 from accounts.roles import user_role
 from api import references
-from api.base import ApiViewSet
-from api.errors import not_found
+from api.base import ApiViewSet, ListRows, ReadRows
 from api.filters import IdFilter, UtcDateTimeFilter
 from api.permissions import EVERYONE, MANAGERS, STAFF
 from knowledge import services
@@ -101,11 +101,11 @@ def _category(pk: int | None) -> Category | None:
     partial_update=extend_schema(summary="Change an article", request=ArticleWriteSerializer),
     destroy=extend_schema(summary="Delete an article", responses={204: OpenApiResponse(description="Deleted.")}),
 )
-class ArticleViewSet(ApiViewSet):
+class ArticleViewSet(ListRows, ReadRows, ApiViewSet):
     roles = {"list": EVERYONE, "retrieve": EVERYONE, "*": MANAGERS}
     serializer_class = ArticleSerializer
     filterset_class = ArticleFilter
-    lookup_value_regex = r"\d{1,18}"
+    not_found_message = gettext_lazy("No such article.")
     http_method_names = ["get", "post", "patch", "delete", "head", "options"]
 
     def get_queryset(self) -> QuerySet[Article]:
@@ -113,21 +113,8 @@ class ArticleViewSet(ApiViewSet):
             return Article.objects.all()
         return Article.objects.filter(status=Article.Status.PUBLISHED)
 
-    def _article(self, pk: Any) -> Article:
-        article = self.get_queryset().filter(pk=pk).first()
-        if article is None:
-            raise not_found(_("No such article."))
-        return article
-
     def _data(self, article: Article) -> dict[str, Any]:
-        return ArticleSerializer(article, context={"request": self.request}).data
-
-    def list(self, request: Request) -> Response:
-        page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
-        return self.get_paginated_response(ArticleSerializer(page, many=True, context={"request": request}).data)
-
-    def retrieve(self, request: Request, pk: str) -> Response:
-        return Response(self._data(self._article(pk)))
+        return self.get_serializer(article).data
 
     def create(self, request: Request) -> Response:
         form = ArticleWriteSerializer(data=request.data)
@@ -138,7 +125,7 @@ class ArticleViewSet(ApiViewSet):
         return Response(self._data(article), status=status.HTTP_201_CREATED)
 
     def partial_update(self, request: Request, pk: str) -> Response:
-        article = self._article(pk)
+        article = self.row(pk)
         form = ArticleWriteSerializer(data=request.data, partial=True)
         form.is_valid(raise_exception=True)
         fields = dict(form.validated_data)
@@ -148,12 +135,12 @@ class ArticleViewSet(ApiViewSet):
         return Response(self._data(article))
 
     def destroy(self, request: Request, pk: str) -> Response:
-        services.article_delete(article=self._article(pk))
+        services.article_delete(article=self.row(pk))
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
 @extend_schema_view(list=extend_schema(summary="List help-center categories"))
-class CategoryViewSet(ApiViewSet):
+class CategoryViewSet(ListRows, ApiViewSet):
     roles = {"*": EVERYONE}
     serializer_class = CategorySerializer
     orderings = {"position": ("position", "id"), "id": ("id",)}
@@ -162,7 +149,3 @@ class CategoryViewSet(ApiViewSet):
 
     def get_queryset(self) -> QuerySet[Category]:
         return Category.objects.all()
-
-    def list(self, request: Request) -> Response:
-        page = self.paginate_queryset(self.get_queryset())
-        return self.get_paginated_response(CategorySerializer(page, many=True).data)

@@ -7,6 +7,7 @@ from typing import Any
 import django_filters
 from django.db.models import QuerySet
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import serializers, status
 from rest_framework.request import Request
@@ -15,8 +16,8 @@ from rest_framework.response import Response
 from accounts.models import User
 from accounts.roles import Role, user_role
 from api import references
-from api.base import ApiViewSet
-from api.errors import ApiError, not_found
+from api.base import ApiViewSet, ListRows, ReadRows
+from api.errors import ApiError
 from api.filters import IdFilter, UtcDateTimeFilter
 from api.permissions import STAFF
 from metrics.models import SurveyAnswer, SurveyQuestion
@@ -58,7 +59,7 @@ class SurveyAnswerFilter(django_filters.FilterSet):
     list=extend_schema(summary="List survey answers (CSAT, CES, NPS)"),
     retrieve=extend_schema(summary="Read a survey answer"),
 )
-class SurveyAnswerViewSet(ApiViewSet):
+class SurveyAnswerViewSet(ListRows, ReadRows, ApiViewSet):
     """Answers on the tickets the caller may read; customers answer through the survey pages, not here."""
 
     roles = {"*": STAFF}
@@ -72,7 +73,7 @@ class SurveyAnswerViewSet(ApiViewSet):
         "id": ("id",),
     }
     default_ordering = "-answered_at"
-    lookup_value_regex = r"\d{1,18}"
+    not_found_message = gettext_lazy("No such answer.")
     http_method_names = ["get", "head", "options"]
 
     def get_queryset(self) -> QuerySet[SurveyAnswer]:
@@ -80,16 +81,6 @@ class SurveyAnswerViewSet(ApiViewSet):
         if user_role(self.request.user) == Role.AGENT:
             answers = answers.filter(ticket__in=tickets_reachable_by(self.request.user))
         return answers
-
-    def list(self, request: Request) -> Response:
-        page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
-        return self.get_paginated_response(SurveyAnswerSerializer(page, many=True).data)
-
-    def retrieve(self, request: Request, pk: str) -> Response:
-        answer = self.get_queryset().filter(pk=pk).first()
-        if answer is None:
-            raise not_found(_("No such answer."))
-        return Response(SurveyAnswerSerializer(answer).data)
 
 
 class TimeEntrySerializer(serializers.ModelSerializer):
@@ -128,13 +119,13 @@ class TimeEntryFilter(django_filters.FilterSet):
         summary="Log time on a ticket", request=TimeEntryCreateSerializer, responses={201: TimeEntrySerializer}
     ),
 )
-class TimeEntryViewSet(ApiViewSet):
+class TimeEntryViewSet(ListRows, ReadRows, ApiViewSet):
     roles = {"*": STAFF}
     serializer_class = TimeEntrySerializer
     filterset_class = TimeEntryFilter
     orderings = {"-created_at": ("-created_at", "-id"), "created_at": ("created_at", "id"), "id": ("id",)}
     default_ordering = "-created_at"
-    lookup_value_regex = r"\d{1,18}"
+    not_found_message = gettext_lazy("No such time entry.")
     http_method_names = ["get", "post", "head", "options"]
 
     def get_queryset(self) -> QuerySet[TimeEntry]:
@@ -142,16 +133,6 @@ class TimeEntryViewSet(ApiViewSet):
         if user_role(self.request.user) == Role.AGENT:
             entries = entries.filter(ticket__in=tickets_reachable_by(self.request.user))
         return entries
-
-    def list(self, request: Request) -> Response:
-        page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
-        return self.get_paginated_response(TimeEntrySerializer(page, many=True).data)
-
-    def retrieve(self, request: Request, pk: str) -> Response:
-        entry = self.get_queryset().filter(pk=pk).first()
-        if entry is None:
-            raise not_found(_("No such time entry."))
-        return Response(TimeEntrySerializer(entry).data)
 
     def create(self, request: Request) -> Response:
         form = TimeEntryCreateSerializer(data=request.data)

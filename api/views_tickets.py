@@ -8,6 +8,7 @@ from django.db import transaction
 from django.db.models import F, QuerySet
 from django.http import FileResponse
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import status
@@ -19,9 +20,9 @@ from rest_framework.response import Response
 from accounts.models import User
 from accounts.roles import Role, user_role
 from api import references
-from api.base import ApiView, ApiViewSet
+from api.base import ApiView, ApiViewSet, ListRows, ReadRows
 from api.conditional import etag_of, if_match_check, is_not_modified
-from api.errors import ApiError, not_found
+from api.errors import ApiError
 from api.filters import TicketFilter
 from api.parsers import StrictJSONParser
 from api.permissions import SIGNED_IN, STAFF
@@ -84,14 +85,14 @@ def _refuse_fields(given: dict[str, Any], allowed: set[str]) -> None:
         responses={200: TicketSerializer},
     ),
 )
-class TicketViewSet(ApiViewSet):
+class TicketViewSet(ListRows, ApiViewSet):
     """Customers reach their own tickets; agents their teams', unassigned ones and their own; managers all."""
 
     roles = {"list": SIGNED_IN, "retrieve": SIGNED_IN, "create": SIGNED_IN, "messages": SIGNED_IN, "*": STAFF}
     serializer_class = TicketSerializer
     filterset_class = TicketFilter
     parser_classes = [StrictJSONParser, MultiPartParser]
-    lookup_value_regex = r"\d{1,18}"
+    not_found_message = gettext_lazy("No such ticket.")
     http_method_names = ["get", "post", "patch", "head", "options"]
     default_ordering = "-updated_at"
 
@@ -112,21 +113,13 @@ class TicketViewSet(ApiViewSet):
         tickets = self.get_queryset().select_related("customer").prefetch_related("tags")
         if lock:
             tickets = tickets.select_for_update(of=("self",))
-        ticket = tickets.filter(pk=pk).first()
-        if ticket is None:
-            raise not_found(_("No such ticket."))
-        return ticket
+        return self.row(pk, tickets)
 
     def _respond(self, ticket: Ticket, code: int = status.HTTP_200_OK) -> Response:
         headers = {"ETag": etag_of(ticket)}
         if code == status.HTTP_201_CREATED:
             headers["Location"] = self.request.build_absolute_uri(f"{ticket.pk}/")
         return Response(TicketSerializer(ticket, context={"request": self.request}).data, status=code, headers=headers)
-
-    def list(self, request: Request) -> Response:
-        tickets = self.filter_queryset(self.get_queryset())
-        page = self.paginate_queryset(tickets)
-        return self.get_paginated_response(TicketSerializer(page, many=True).data)
 
     def retrieve(self, request: Request, pk: str) -> Response:
         ticket = self._ticket(pk)
@@ -282,11 +275,11 @@ class TicketViewSet(ApiViewSet):
 
 
 @extend_schema_view(retrieve=extend_schema(summary="Read one message"))
-class MessageViewSet(ApiViewSet):
+class MessageViewSet(ReadRows, ApiViewSet):
     roles = {"*": SIGNED_IN}
     serializer_class = MessageSerializer
     pagination_class = None
-    lookup_value_regex = r"\d{1,18}"
+    not_found_message = gettext_lazy("No such message.")
     http_method_names = ["get", "head", "options"]
 
     def get_queryset(self) -> QuerySet[Message]:
@@ -294,12 +287,6 @@ class MessageViewSet(ApiViewSet):
         if _is_customer(self.request.user):
             messages = messages.filter(direction__in=PUBLIC_DIRECTIONS)
         return messages.prefetch_related("attachments")
-
-    def retrieve(self, request: Request, pk: str) -> Response:
-        message = self.get_queryset().filter(pk=pk).first()
-        if message is None:
-            raise not_found(_("No such message."))
-        return Response(MessageSerializer(message, context={"request": request}).data)
 
 
 class AttachmentDownloadView(ApiView):

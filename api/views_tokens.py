@@ -2,18 +2,16 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.db.models import QuerySet
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import serializers, status
 from rest_framework.request import Request
 from rest_framework.response import Response
 
 from accounts.models import User
-from api.base import ApiViewSet
-from api.errors import not_found
+from api.base import ApiViewSet, ListRows, ReadRows
 from api.models import ApiToken, Scope
 from api.permissions import ADMINS
 from api.references import bad_field
@@ -62,30 +60,17 @@ class TokenCreateSerializer(serializers.Serializer):
     ),
     destroy=extend_schema(summary="Revoke an API token", responses={204: OpenApiResponse(description="Revoked.")}),
 )
-class TokenViewSet(ApiViewSet):
+class TokenViewSet(ListRows, ReadRows, ApiViewSet):
     roles = {"*": ADMINS}
     token_scope = Scope.ADMIN
     serializer_class = TokenSerializer
     orderings = {"-created_at": ("-created_at", "-id"), "created_at": ("created_at", "id")}
     default_ordering = "-created_at"
-    lookup_value_regex = r"\d{1,18}"
+    not_found_message = gettext_lazy("No such token.")
     http_method_names = ["get", "post", "delete", "head", "options"]
 
     def get_queryset(self) -> QuerySet[ApiToken]:
         return ApiToken.objects.all()
-
-    def _token(self, pk: Any) -> ApiToken:
-        token = self.get_queryset().filter(pk=pk).first()
-        if token is None:
-            raise not_found(_("No such token."))
-        return token
-
-    def list(self, request: Request) -> Response:
-        page = self.paginate_queryset(self.get_queryset())
-        return self.get_paginated_response(TokenSerializer(page, many=True).data)
-
-    def retrieve(self, request: Request, pk: str) -> Response:
-        return Response(TokenSerializer(self._token(pk)).data)
 
     def create(self, request: Request) -> Response:
         form = TokenCreateSerializer(data=request.data)
@@ -107,5 +92,5 @@ class TokenViewSet(ApiViewSet):
         return Response({**TokenSerializer(token).data, "token": text}, status=status.HTTP_201_CREATED)
 
     def destroy(self, request: Request, pk: str) -> Response:
-        token_revoke(token=self._token(pk))
+        token_revoke(token=self.row(pk))
         return Response(status=status.HTTP_204_NO_CONTENT)

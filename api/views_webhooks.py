@@ -6,15 +6,14 @@ from typing import Any
 
 import django_filters
 from django.db.models import Prefetch, QuerySet
-from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import serializers, status
 from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from api.base import ApiViewSet
-from api.errors import not_found
+from api.base import ApiViewSet, ListRows, ReadRows
 from api.models import Scope
 from api.permissions import ADMINS
 from integrations import webhooks
@@ -96,7 +95,6 @@ class DeliveryFilter(django_filters.FilterSet):
 class _AdminOnly(ApiViewSet):
     roles = {"*": ADMINS}
     token_scope = Scope.ADMIN
-    lookup_value_regex = r"\d{1,18}"
     filterset_class: type | None = None
 
 
@@ -118,10 +116,11 @@ class _AdminOnly(ApiViewSet):
         summary="Remove a subscription and its delivery log", responses={204: OpenApiResponse(description="Removed.")}
     ),
 )
-class WebhookSubscriptionViewSet(_AdminOnly):
+class WebhookSubscriptionViewSet(ListRows, ReadRows, _AdminOnly):
     serializer_class = SubscriptionSerializer
     orderings = {"id": ("id",), "-id": ("-id",)}
     default_ordering = "id"
+    not_found_message = gettext_lazy("No such subscription.")
     http_method_names = ["get", "post", "patch", "delete", "head", "options"]
 
     def get_queryset(self) -> QuerySet:
@@ -130,17 +129,8 @@ class WebhookSubscriptionViewSet(_AdminOnly):
         return WebhookSubscription.objects.all()
 
     def _subscription(self, pk: Any) -> WebhookSubscription:
-        found = WebhookSubscription.objects.filter(pk=pk).first()
-        if found is None:
-            raise not_found(_("No such subscription."))
-        return found
-
-    def list(self, request: Request) -> Response:
-        page = self.paginate_queryset(self.get_queryset())
-        return self.get_paginated_response(SubscriptionSerializer(page, many=True).data)
-
-    def retrieve(self, request: Request, pk: str) -> Response:
-        return Response(SubscriptionSerializer(self._subscription(pk)).data)
+        # Not get_queryset(): in the deliveries action that is the delivery log.
+        return self.row(pk, WebhookSubscription.objects.all())
 
     def create(self, request: Request) -> Response:
         form = SubscriptionWriteSerializer(data=request.data)
@@ -201,19 +191,14 @@ class WebhookSubscriptionViewSet(_AdminOnly):
 
 
 @extend_schema_view(retrieve=extend_schema(summary="Read a delivery with its body and attempts"))
-class WebhookDeliveryViewSet(_AdminOnly):
+class WebhookDeliveryViewSet(ReadRows, _AdminOnly):
     serializer_class = DeliveryDetailSerializer
     pagination_class = None
+    not_found_message = gettext_lazy("No such delivery.")
     http_method_names = ["get", "post", "head", "options"]
 
-    def _delivery(self, pk: Any) -> WebhookDelivery:
-        found = WebhookDelivery.objects.filter(pk=pk).prefetch_related("attempt_log").first()
-        if found is None:
-            raise not_found(_("No such delivery."))
-        return found
-
-    def retrieve(self, request: Request, pk: str) -> Response:
-        return Response(DeliveryDetailSerializer(self._delivery(pk)).data)
+    def get_queryset(self) -> QuerySet[WebhookDelivery]:
+        return WebhookDelivery.objects.prefetch_related("attempt_log")
 
     @extend_schema(
         summary="Deliver it again",
@@ -223,5 +208,5 @@ class WebhookDeliveryViewSet(_AdminOnly):
     )
     @action(detail=True, methods=["post"])
     def redeliver(self, request: Request, pk: str) -> Response:
-        again = webhooks.webhook_redeliver(delivery=self._delivery(pk))
+        again = webhooks.webhook_redeliver(delivery=self.row(pk))
         return Response(DeliverySerializer(again).data, status=status.HTTP_201_CREATED)

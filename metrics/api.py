@@ -26,7 +26,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from api.base import ApiViewMixin
-from api.errors import ApiError
+from api.errors import ApiError, bad_field
 from api.permissions import MANAGERS
 from metrics import figures
 from metrics import serializers as s
@@ -60,10 +60,6 @@ DETAIL_INFO: dict[str, tuple[StrOrPromise, StrOrPromise]] = {
     "sla": (gettext_lazy("SLA attainment"), ""),
     "kb_deflection": (gettext_lazy("Knowledge-base deflection rate"), ""),
 }
-
-
-class MetricsError(ApiError):
-    """An error in the API's one shape; `field_errors` maps a query parameter to its messages."""
 
 
 def _field_errors(params: Mapping[str, str], error: DjangoValidationError) -> dict[str, list[str]]:
@@ -118,7 +114,7 @@ class MetricsAPIView(ApiViewMixin, GenericAPIView):
         try:
             return scope_from_params(params)
         except DjangoValidationError as error:
-            raise MetricsError(
+            raise ApiError(
                 status_code=status.HTTP_400_BAD_REQUEST,
                 code=getattr(error, "code", None) or "invalid",
                 message=" ".join(error.messages),
@@ -127,7 +123,7 @@ class MetricsAPIView(ApiViewMixin, GenericAPIView):
 
     def figure_key(self, key: str) -> str:
         if key not in figures.ALL_KEYS:
-            raise MetricsError(
+            raise ApiError(
                 status_code=status.HTTP_404_NOT_FOUND,
                 code="unknown_figure",
                 message=_("There is no figure “%(key)s”.") % {"key": key},
@@ -219,17 +215,12 @@ class SeriesView(MetricsAPIView):
         interval = request.query_params.get("interval") or "day"
         if interval not in INTERVALS:
             message = _("“%(value)s” is not an interval; use day or week.") % {"value": interval}
-            raise MetricsError(
-                status_code=status.HTTP_400_BAD_REQUEST,
-                code="bad_interval",
-                message=message,
-                field_errors={"interval": [message]},
-            )
+            raise bad_field("interval", message, code="bad_interval")
         scope = self.scope()
         try:
             found = figures.series(scope, key, interval)
         except KeyError as error:  # the figure is a table, or has no value per day (a backlog, a cost)
-            raise MetricsError(
+            raise ApiError(
                 status_code=status.HTTP_404_NOT_FOUND,
                 code="no_series",
                 message=_("“%(key)s” has no series by day or week.") % {"key": key},
@@ -248,7 +239,7 @@ class BreakdownView(MetricsAPIView):
     @extend_schema(operation_id="metrics_breakdown", summary="Figures per team or agent")
     def get(self, request: Request, by: str) -> Response:
         if by not in BREAKDOWNS:
-            raise MetricsError(
+            raise ApiError(
                 status_code=status.HTTP_404_NOT_FOUND,
                 code="unknown_breakdown",
                 message=_("There is no breakdown by “%(by)s”; use team or agent.") % {"by": by},
