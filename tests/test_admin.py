@@ -95,3 +95,30 @@ def test_agents_without_staff_status_cannot_open_the_admin(client):
     response = client.get(reverse("admin:tickets_ticket_changelist"))
     assert response.status_code == 302
     assert "/admin/login/" in response["Location"]
+
+
+def test_adding_a_customer_in_the_admin_keeps_every_field_and_logs_the_change(admin_client):
+    from integrations.models import Change
+
+    response = admin_client.post(
+        reverse("admin:tickets_customer_add"),
+        {
+            "name": "Sara Karimi",
+            "locale": "fa",
+            "time_zone": "Asia/Tehran",
+            "external_id": "crm-5",
+            "attributes": '{"plan": "gold"}',
+            "churned_at_0": "2026-11-01",
+            "churned_at_1": "10:00:00",
+            "identities-TOTAL_FORMS": "0",
+            "identities-INITIAL_FORMS": "0",
+        },
+    )
+
+    assert response.status_code == 302, response.content.decode()[:2000]
+    customer = Customer.objects.get()
+    assert (customer.name, customer.locale, customer.external_id, customer.attributes) == (
+        "Sara Karimi", "fa", "crm-5", {"plan": "gold"},
+    )  # fmt: skip
+    assert customer.churned_at is not None
+    assert Change.objects.filter(customer_id=customer.pk, kind="customer.created").exists()

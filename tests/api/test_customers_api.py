@@ -31,6 +31,7 @@ def test_a_customer_is_created_with_identities_attributes_and_an_organization(ap
             "external_id": "crm-77",
             "attributes": {"plan": "gold", "orders": [1, 2]},
             "identities": [{"kind": "email", "value": "Sara@Example.com"}, {"kind": "phone", "value": "0912 345 6789"}],
+            "churned_at": "2026-11-01T10:00:00Z",
         },
     )
 
@@ -43,6 +44,7 @@ def test_a_customer_is_created_with_identities_attributes_and_an_organization(ap
         "crm-77",
     )
     assert body["attributes"] == {"plan": "gold", "orders": [1, 2]}
+    assert body["churned_at"] == "2026-11-01T10:00:00Z"
     assert body["identities"] == [
         {"kind": "email", "value": "sara@example.com", "is_primary": True},
         {"kind": "phone", "value": "+989123456789", "is_primary": False},

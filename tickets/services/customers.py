@@ -42,6 +42,7 @@ def customer_create(
     time_zone: str = "",
     external_id: str = "",
     attributes: dict | None = None,
+    churned_at: datetime | None = None,
     actor: User | None = None,
 ) -> Customer:
     """Create a customer with its identities. An identity already owned by someone raises IdentityTaken."""
@@ -53,6 +54,7 @@ def customer_create(
             time_zone=time_zone,
             external_id=external_id,
             attributes=attributes or {},
+            churned_at=churned_at,
         )
         for index, (kind, value) in enumerate(identities):
             _identity_add(customer=customer, kind=kind, value=value, is_primary=index == 0)
