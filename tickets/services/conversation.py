@@ -258,7 +258,6 @@ def message_mark_delivery(*, message: Message, status: str, error: str = "", rec
 
     `error` is the server's words, shown to agents; `recipients` who it finally went to.
     """
-    before = Message.objects.filter(pk=message.pk).values_list("delivery_status", flat=True).first()
     message.delivery_status = status
     message.delivery_error = error
     fields = ["delivery_status", "delivery_error"]
@@ -266,6 +265,10 @@ def message_mark_delivery(*, message: Message, status: str, error: str = "", rec
         message.email_recipients = recipients
         fields.append("email_recipients")
     with transaction.atomic():
+        # Read under the row's lock, so two writers cannot both log the same step.
+        before = (
+            Message.objects.select_for_update().filter(pk=message.pk).values_list("delivery_status", flat=True).first()
+        )
         message.save(update_fields=fields)
         if status in _REPORTED_DELIVERY and before != status:
             changes_record([message_change(message, ChangeKind.MESSAGE_UPDATED, {"delivery_status": (before, status)})])
