@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from django.db.models import BooleanField, F, FloatField, Func
 
+from tickets.search import tsquery_sql
+
 # Keep identical to knowledge/migrations/0002_search.py.
 VECTOR_SQL = (
     "(setweight(to_tsvector('simple'::regconfig, {title}), 'A') || "
@@ -26,15 +28,9 @@ class _ArticleFullText(Func):
     def vector_and_query(self, compiler) -> tuple[str, list, str, list]:
         title_sql, title_params = compiler.compile(self.source_expressions[0])
         body_sql, body_params = compiler.compile(self.source_expressions[1])
-        queries, query_params = [], []
-        if self.prefixes:
-            queries.append("to_tsquery('simple'::regconfig, %s)")
-            query_params.append(self.prefixes)
-        if self.plain:
-            queries.append("plainto_tsquery('simple'::regconfig, %s)")
-            query_params.append(self.plain)
+        query, query_params = tsquery_sql(prefixes=self.prefixes, plain=self.plain)
         vector = VECTOR_SQL.format(title=title_sql, body=body_sql)
-        return vector, [*title_params, *body_params], f"({' && '.join(queries)})", query_params
+        return vector, [*title_params, *body_params], query, query_params
 
 
 class ArticleTextMatch(_ArticleFullText):

@@ -23,6 +23,18 @@ _WORD = re.compile(r"\w+")
 _PHONE_LIKE = re.compile(r"\+?[\d\s().\-]{7,30}")
 
 
+def tsquery_sql(*, prefixes: str, plain: str) -> tuple[str, list[str]]:
+    """The PostgreSQL tsquery of `search_terms`' two parts (prefix words, punctuated tokens), and its params."""
+    queries, params = [], []
+    if prefixes:
+        queries.append("to_tsquery('simple'::regconfig, %s)")
+        params.append(prefixes)
+    if plain:
+        queries.append("plainto_tsquery('simple'::regconfig, %s)")
+        params.append(plain)
+    return f"({' && '.join(queries)})", params
+
+
 class SimpleTextMatch(Func):
     """`to_tsvector('simple', column) @@ <query>` on PostgreSQL, for the terms of `search_terms`.
 
@@ -38,14 +50,8 @@ class SimpleTextMatch(Func):
 
     def as_sql(self, compiler, connection, function=None, template=None, arg_joiner=None, **extra_context):
         column_sql, params = compiler.compile(self.source_expressions[0])
-        queries = []
-        if self.prefixes:
-            queries.append("to_tsquery('simple'::regconfig, %s)")
-            params = [*params, self.prefixes]
-        if self.plain:
-            queries.append("plainto_tsquery('simple'::regconfig, %s)")
-            params = [*params, self.plain]
-        return f"to_tsvector('simple'::regconfig, {column_sql}) @@ ({' && '.join(queries)})", params
+        query, query_params = tsquery_sql(prefixes=self.prefixes, plain=self.plain)
+        return f"to_tsvector('simple'::regconfig, {column_sql}) @@ {query}", [*params, *query_params]
 
 
 def identity_values(q: str) -> list[tuple[str, str]]:
